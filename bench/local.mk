@@ -1,0 +1,62 @@
+## bench/local.mk - the benchmark suite: `make bench` builds and runs it.
+##
+## Benchmarks are not part of `make check` and are not built by default
+## (EXTRA_PROGRAMS).  Like the tests, each libev-API program is built twice:
+## bench/PROG against evix, and bench/PROG-libev against the system <ev.h>
+## and -lev when configure found libev.  bench/pipe_ring_raw does the pipe
+## ring on epoll with no library at all, as the floor.  bench/run.sh runs
+## them alternately and prints the table; see bench/README.md.
+
+BENCH_LIB = bench/benchlib.c bench/benchlib.h
+BENCH_EVIX_CPPFLAGS = -I$(top_srcdir)/include
+BENCH_EVIX_LIBS = libevix.la -lm
+BENCH_LIBEV_CPPFLAGS = -DEVIX_BENCH_LIBEV
+BENCH_LIBEV_LIBS = -lev -lm
+
+BENCH_PROGS = bench/pipe_ring$(EXEEXT) bench/timers$(EXEEXT) \
+	bench/loop_overhead$(EXEEXT)
+EXTRA_PROGRAMS += bench/pipe_ring bench/timers bench/loop_overhead
+
+bench_pipe_ring_SOURCES = bench/pipe_ring.c $(BENCH_LIB)
+bench_pipe_ring_CPPFLAGS = $(BENCH_EVIX_CPPFLAGS)
+bench_pipe_ring_LDADD = $(BENCH_EVIX_LIBS)
+bench_timers_SOURCES = bench/timers.c $(BENCH_LIB)
+bench_timers_CPPFLAGS = $(BENCH_EVIX_CPPFLAGS)
+bench_timers_LDADD = $(BENCH_EVIX_LIBS)
+bench_loop_overhead_SOURCES = bench/loop_overhead.c $(BENCH_LIB)
+bench_loop_overhead_CPPFLAGS = $(BENCH_EVIX_CPPFLAGS)
+bench_loop_overhead_LDADD = $(BENCH_EVIX_LIBS)
+
+if HAVE_LIBEV
+BENCH_PROGS += bench/pipe_ring-libev$(EXEEXT) bench/timers-libev$(EXEEXT) \
+	bench/loop_overhead-libev$(EXEEXT)
+EXTRA_PROGRAMS += bench/pipe_ring-libev bench/timers-libev \
+	bench/loop_overhead-libev
+bench_pipe_ring_libev_SOURCES = bench/pipe_ring.c $(BENCH_LIB)
+bench_pipe_ring_libev_CPPFLAGS = $(BENCH_LIBEV_CPPFLAGS)
+bench_pipe_ring_libev_LDADD = $(BENCH_LIBEV_LIBS)
+bench_timers_libev_SOURCES = bench/timers.c $(BENCH_LIB)
+bench_timers_libev_CPPFLAGS = $(BENCH_LIBEV_CPPFLAGS)
+bench_timers_libev_LDADD = $(BENCH_LIBEV_LIBS)
+bench_loop_overhead_libev_SOURCES = bench/loop_overhead.c $(BENCH_LIB)
+bench_loop_overhead_libev_CPPFLAGS = $(BENCH_LIBEV_CPPFLAGS)
+bench_loop_overhead_libev_LDADD = $(BENCH_LIBEV_LIBS)
+endif
+
+if BACKEND_EPOLL
+BENCH_PROGS += bench/pipe_ring_raw$(EXEEXT)
+EXTRA_PROGRAMS += bench/pipe_ring_raw
+bench_pipe_ring_raw_SOURCES = bench/pipe_ring_raw.c $(BENCH_LIB)
+endif
+
+EXTRA_DIST += bench/run.sh bench/README.md
+# EXTRA_PROGRAMS are not removed by `make clean` on their own.
+CLEANFILES += $(BENCH_PROGS)
+
+# The programs are always (re)built first; run.sh finds them in bench/ of
+# the build tree and the script in the source tree.  BENCH_ROUNDS,
+# BENCH_QUICK, BENCH_ONLY and BENCH_RESULTS pass through the environment.
+bench: $(BENCH_PROGS)
+	AWK='$(AWK)' $(SHELL) $(srcdir)/bench/run.sh bench
+
+.PHONY: bench

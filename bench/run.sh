@@ -1,0 +1,218 @@
+#!/bin/sh
+# run.sh - run the benchmarks against evix and libev, alternately, and
+# print a table of medians.
+#
+# usage: bench/run.sh [DIR]
+#        bench/run.sh --report SAMPLES
+#
+# DIR holds the built programs (default: the directory of this script):
+#   PROG        built against evix        (pipe_ring, timers, loop_overhead)
+#   PROG-libev  built against libev
+#   pipe_ring_raw                         (raw epoll floor for the pipe ring)
+# Missing programs are skipped and show as n/a.  --report prints the table
+# again from the samples file of an earlier run.
+#
+# Environment:
+#   BENCH_ROUNDS   rounds per program (default 9, or 3 with BENCH_QUICK=1)
+#   BENCH_QUICK=1  small counts: a smoke run that takes seconds
+#   BENCH_ONLY     programs to run, e.g. "pipe_ring timers" (default: all)
+#   BENCH_RESULTS  file for the raw samples (default:
+#                  DIR/results/run-DATE.txt); the table is also saved next
+#                  to it, with ".table" appended
+#
+# Each round runs every program once per implementation, evix then libev
+# (then the floor), so slow drifts of the machine hit both alike; the
+# table shows the median over rounds.  A program that fails is not run
+# again in later rounds.  Exits non-zero only if a program failed or
+# nothing could be run.
+
+set -u
+
+# The AWK configure found, when make passes it; any POSIX awk will do.
+AWK=${AWK:-awk}
+
+# report SAMPLES: prints the table for a samples file, whose lines are
+# "IMPL ROUND NAME VALUE UNIT", "IMPL # note" and "run # note".
+report() {
+  "$AWK" '
+    # Notes: what run.sh recorded about the run, and the backend each
+    # implementation used.
+    $1 == "run" && $2 == "#" {
+      sub(/^run # /, "")
+      printf "%s\n", $0
+      next
+    }
+    $2 == "#" {
+      if ($3 == "backend" && !($1 in backend)) {
+        backend[$1] = $4
+        for (i = 5; i <= NF; i++) backend[$1] = backend[$1] " " $i
+      }
+      next
+    }
+    NF == 5 {
+      impl = $1; m = $3
+      if (!(m in unit)) { order[++nmetrics] = m; unit[m] = $5 }
+      k = impl SUBSEP m
+      cnt[k]++
+      val[k, cnt[k]] = $4 + 0
+    }
+
+    # Sorts a[1..c] in place and returns its median.
+    function med_of(a, c,    i, j, t) {
+      for (i = 2; i <= c; i++) {
+        t = a[i]
+        for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]
+        a[j + 1] = t
+      }
+      return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+    }
+
+    # Median of the samples of key k; also sets mad, their median absolute
+    # deviation from it, a spread that one stray sample cannot inflate.
+    function median(k,    i, c, m, a, d) {
+      c = cnt[k]
+      for (i = 1; i <= c; i++) a[i] = val[k, i]
+      m = med_of(a, c)
+      for (i = 1; i <= c; i++) d[i] = a[i] > m ? a[i] - m : m - a[i]
+      mad = med_of(d, c)
+      return m
+    }
+
+    function fmt(x) { return x == "" ? "n/a" : sprintf("%.1f", x) }
+    function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "n/a" : sprintf("%.3f", a / b) }
+
+    END {
+      printf "backends: evix %s, libev %s, floor %s\n\n",
+        ("evix" in backend) ? backend["evix"] : "n/a",
+        ("libev" in backend) ? backend["libev"] : "n/a",
+        ("floor" in backend) ? backend["floor"] : "n/a"
+      hdr = "%-24s %-9s %10s %10s %10s %10s %11s %7s\n"
+      printf hdr, "metric", "unit", "evix", "libev", "evix/libev", "floor", "floor/libev", "noise"
+      printf hdr, "------", "----", "----", "-----", "----------", "-----", "-----------", "-----"
+      for (i = 1; i <= nmetrics; i++) {
+        m = order[i]
+        e = l = f = ""
+        noise = 0
+        split("evix libev", impls, " ")
+        for (j = 1; j <= 2; j++) {
+          k = impls[j] SUBSEP m
+          if (!(k in cnt)) continue
+          med = median(k)
+          if (impls[j] == "evix") e = med; else l = med
+          # Spread of the samples relative to the median, worst of the two.
+          if (med > 0 && mad / med > noise) noise = mad / med
+        }
+        if (("floor" SUBSEP m) in cnt) f = median("floor" SUBSEP m)
+        printf hdr, m, unit[m], fmt(e), fmt(l), ratio(e, l),
+          (f == "" ? "" : fmt(f)), (f == "" ? "" : ratio(f, l)),
+          sprintf("%.1f%%", noise * 100)
+        if (f != "") {
+          over_e[m] = (e == "" ? "" : e - f)
+          over_l[m] = (l == "" ? "" : l - f)
+          has_floor[++nfloor] = m
+        }
+      }
+      if (nfloor > 0) {
+        printf "\nlibrary overhead above the raw epoll floor (median minus floor, ns/event):\n"
+        for (i = 1; i <= nfloor; i++) {
+          m = has_floor[i]
+          printf "  %-22s evix %8s   libev %8s\n", m, fmt(over_e[m]), fmt(over_l[m])
+        }
+      }
+      printf "\nratios < 1 mean faster than libev (all units are time per operation);\n"
+      printf "noise: median absolute deviation / median over the rounds, worst of\n"
+      printf "evix and libev; a ratio within about 2x noise of 1 is no difference.\n"
+    }
+' "$1"
+}
+
+if [ "${1:-}" = --report ]; then
+  [ -r "${2:-}" ] || { echo "usage: run.sh --report SAMPLES" >&2; exit 2; }
+  report "$2"
+  exit 0
+fi
+
+dir=${1:-$(dirname "$0")}
+quick=${BENCH_QUICK:-0}
+case $quick in
+  ''|0|no|false) quick=0; default_rounds=9; qflag= ;;
+  *) quick=1; default_rounds=3; qflag=-q ;;
+esac
+rounds=${BENCH_ROUNDS:-$default_rounds}
+case $rounds in
+  ''|*[!0-9]*|0) echo "run.sh: BENCH_ROUNDS must be a positive integer" >&2
+                 exit 2 ;;
+esac
+programs=${BENCH_ONLY:-pipe_ring timers loop_overhead}
+
+stamp=$(date +%Y%m%d-%H%M%S)
+results=${BENCH_RESULTS:-$dir/results/run-$stamp.txt}
+mkdir -p "$(dirname "$results")" || exit 2
+{
+  echo "run # host: $(uname -srm)," \
+       "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?') cpu(s);" \
+       "$(date '+%Y-%m-%d %H:%M');" \
+       "rounds: $rounds$( [ "$quick" = 1 ] && echo ' (quick)')"
+} > "$results" || exit 2
+out=$(mktemp "${TMPDIR:-/tmp}/evix-bench.XXXXXX") || exit 2
+trap 'rm -f "$out"' EXIT
+trap 'exit 130' INT TERM
+
+failed=0
+ran=0
+broken=' '
+
+# run_one IMPL ROUND BINARY: runs one program and appends its results as
+# "IMPL ROUND NAME VALUE UNIT" lines (notes as "IMPL # ...").
+run_one() {
+  [ -x "$3" ] || return 0
+  case $broken in *" $3 "*) return 0 ;; esac
+  if "$3" $qflag > "$out"; then
+    ran=$((ran + 1))
+  else
+    status=$?
+    # A failure is not a slow result: retrying would only repeat it, and a
+    # hang would cost a full watchdog period every round.
+    if [ "$status" -eq 142 ]; then
+      echo "run.sh: $3 was killed by its watchdog (SIGALRM);" \
+           "not running it again" >&2
+    else
+      echo "run.sh: $3 failed (exit status $status); not running it again" >&2
+    fi
+    broken="$broken$3 "
+    failed=1
+  fi
+  # Keep whatever was measured even if the program died half-way.
+  "$AWK" -v impl="$1" -v round="$2" '
+    /^#/ { print impl, $0; next }
+    NF == 3 { print impl, round, $1, $2, $3 }
+  ' "$out" >> "$results"
+}
+
+echo "evix benchmarks: $rounds round(s)$( [ "$quick" = 1 ] && echo ', quick')," \
+     "programs in $dir" >&2
+r=1
+while [ "$r" -le "$rounds" ]; do
+  echo "  round $r/$rounds: $programs" >&2
+  for p in $programs; do
+    run_one evix "$r" "$dir/$p"
+    run_one libev "$r" "$dir/$p-libev"
+    [ "$p" = pipe_ring ] && run_one floor "$r" "$dir/pipe_ring_raw"
+  done
+  r=$((r + 1))
+done
+
+if [ "$ran" -eq 0 ]; then
+  echo "run.sh: no benchmark programs found in $dir" \
+       "(build them with 'make bench')" >&2
+  rm -f "$results"
+  exit 1
+fi
+
+{
+  echo
+  echo "raw samples: $results"
+  report "$results"
+} | tee "$results.table"
+
+exit "$failed"

@@ -1,0 +1,32 @@
+# evix_backends.m4 - which kernel event interfaces can be compiled in.
+#
+# Each backend gets --disable-NAME, a HAVE_BACKEND_NAME define in config.h
+# and an automake conditional BACKEND_NAME that adds its source file.
+# Which of the compiled backends is used is decided at run time.
+
+# EVIX_BACKEND(name, NAME, header, function)
+AC_DEFUN([EVIX_BACKEND], [
+  AC_ARG_ENABLE([$1],
+    [AS_HELP_STRING([--disable-$1], [do not build the $1 backend])],
+    [], [enable_$1=yes])
+  evix_have_$1=no
+  AS_IF([test "x$enable_$1" != xno], [
+    AC_CHECK_HEADER([$3], [AC_CHECK_FUNC([$4], [evix_have_$1=yes])])
+  ])
+  AS_IF([test "x$evix_have_$1" = xyes], [
+    AC_DEFINE([HAVE_BACKEND_$2], [1], [Define to build the $1 backend.])
+    evix_backends="$evix_backends $1"
+  ])
+  AM_CONDITIONAL([BACKEND_$2], [test "x$evix_have_$1" = xyes])
+])
+
+AC_DEFUN([EVIX_CHECK_BACKENDS], [
+  evix_backends=
+  EVIX_BACKEND([epoll], [EPOLL], [sys/epoll.h], [epoll_create1])
+  EVIX_BACKEND([poll], [POLL], [poll.h], [poll])
+  EVIX_BACKEND([select], [SELECT], [sys/select.h], [select])
+  AS_IF([test -z "$evix_backends"],
+    [AC_MSG_ERROR([no usable event backend (epoll, poll or select) found])])
+  AC_CHECK_HEADERS([sys/eventfd.h sys/signalfd.h sys/timerfd.h sys/inotify.h])
+  AC_CHECK_FUNCS([pipe2 eventfd accept4 signalfd timerfd_create inotify_init1])
+])
