@@ -1,12 +1,13 @@
 /* benchlib.c - helpers shared by the benchmark programs. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1 /* pipe2 */
+#define _GNU_SOURCE 1 /* pipe2, sched_getaffinity */
 #endif
 
 #include "benchlib.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,21 @@ bench_alloc(size_t size)
   return p;
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+
+  return x < y ? -1 : x > y;
+}
+
+double
+bench_median(double *v, int n)
+{
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 uint64_t
 bench_now_ns(void)
 {
@@ -140,6 +156,33 @@ bench_shuffle(uint32_t *v, size_t n)
     v[i - 1] = v[j];
     v[j] = t;
   }
+}
+
+int
+bench_cpus(int *cpus, int max)
+{
+  cpu_set_t set;
+  int cpu, n = 0;
+
+  if (sched_getaffinity(0, sizeof set, &set) != 0)
+    bench_fail("sched_getaffinity: %s", strerror(errno));
+  for (cpu = 0; cpu < CPU_SETSIZE && n < max; cpu++)
+    if (CPU_ISSET(cpu, &set))
+      cpus[n++] = cpu;
+  return n;
+}
+
+void
+bench_pin_thread(int cpu)
+{
+  cpu_set_t set;
+
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  /* On Linux, pid 0 means the calling thread, not the whole process, so
+   * this needs no pthread library. */
+  if (sched_setaffinity(0, sizeof set, &set) != 0)
+    bench_fail("sched_setaffinity (cpu %d): %s", cpu, strerror(errno));
 }
 
 long
@@ -288,4 +331,21 @@ ring_case_name(char *buf, size_t size, const char *prefix,
                const struct ring_case *c)
 {
   snprintf(buf, size, "%s_n%d_a%d", prefix, c->n, c->active);
+}
+
+void
+async_counts(const struct bench_opts *opts, struct async_counts *c)
+{
+  int q = opts->quick;
+
+  /* 10^7 sends per batch: the size the evix target is stated for. */
+  c->pending_sends = q ? 1000000 : 10000000;
+  c->pending_batches = q ? 3 : 5;
+  c->flood_sends = q ? 1000000 : 10000000;
+  c->flood_batches = 3;
+  /* A round trip takes microseconds on one cpu, and several times that
+   * across cpus on a virtual machine, where waking an idle cpu is slow. */
+  c->trips_1cpu = q ? 2000 : 20000;
+  c->trips_2cpu = q ? 500 : 4000;
+  c->pingpong_batches = 3;
 }

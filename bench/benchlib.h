@@ -47,6 +47,11 @@ void bench_fail(const char *fmt, ...)
 /* malloc that fails the benchmark instead of returning NULL. */
 void *bench_alloc(size_t size);
 
+/* The median of v[0..n-1], n > 0; sorts v in place.  Programs that time
+ * several batches report the median batch, so that one batch disturbed by
+ * other work on the machine does not move the result. */
+double bench_median(double *v, int n);
+
 /* ---- time and randomness ------------------------------------------------- */
 
 /* CLOCK_MONOTONIC in nanoseconds. */
@@ -57,6 +62,15 @@ void bench_seed(uint64_t seed);
 uint64_t bench_rand(void);
 double bench_rand_double(void); /* uniform in [0, 1) */
 void bench_shuffle(uint32_t *v, size_t n);
+
+/* ---- processors ---------------------------------------------------------- */
+
+/* Fills `cpus` (room for `max`) with the CPUs this process may run on, in
+ * ascending order, and returns how many it found. */
+int bench_cpus(int *cpus, int max);
+
+/* Binds the calling thread, and only it, to one CPU. */
+void bench_pin_thread(int cpu);
 
 /* ---- descriptors --------------------------------------------------------- */
 
@@ -111,5 +125,22 @@ int ring_cases(const struct bench_opts *opts, int reserve,
 /* "pipe_n100_a1" style metric name for a case, with a prefix. */
 void ring_case_name(char *buf, size_t size, const char *prefix,
                     const struct ring_case *c);
+
+/* ---- ev_async cases ----------------------------------------------------- */
+
+/* Shared by async.c and its floor async_raw.c so that both do the same
+ * amount of work.  Each measurement runs one untimed warm-up batch (a tenth
+ * of the size for the send loops) and then times `batches` batches. */
+struct async_counts {
+  long pending_sends;  /* per batch, sends while one is pending */
+  int pending_batches;
+  long flood_sends;    /* per batch, sends in the flood */
+  int flood_batches;
+  long trips_1cpu;     /* per batch, ping-pong round trips, one cpu */
+  long trips_2cpu;     /* per batch, two cpus: each trip is much slower */
+  int pingpong_batches;
+};
+
+void async_counts(const struct bench_opts *opts, struct async_counts *c);
 
 #endif

@@ -4,8 +4,9 @@
 ## (EXTRA_PROGRAMS).  Like the tests, each libev-API program is built twice:
 ## bench/PROG against evix, and bench/PROG-libev against the system <ev.h>
 ## and -lev when configure found libev.  bench/pipe_ring_raw does the pipe
-## ring on epoll with no library at all, as the floor.  bench/run.sh runs
-## them alternately and prints the table; see bench/README.md.
+## ring on epoll with no library at all, as the floor, and bench/async_raw
+## does the same for the ev_async programs.  bench/run.sh runs them
+## alternately and prints the table; see bench/README.md.
 
 BENCH_LIB = bench/benchlib.c bench/benchlib.h
 BENCH_EVIX_CPPFLAGS = -I$(top_srcdir)/include
@@ -14,8 +15,10 @@ BENCH_LIBEV_CPPFLAGS = -DEVIX_BENCH_LIBEV
 BENCH_LIBEV_LIBS = -lev -lm
 
 BENCH_PROGS = bench/pipe_ring$(EXEEXT) bench/timers$(EXEEXT) \
-	bench/loop_overhead$(EXEEXT)
-EXTRA_PROGRAMS += bench/pipe_ring bench/timers bench/loop_overhead
+	bench/loop_overhead$(EXEEXT) bench/async$(EXEEXT) \
+	bench/conn_memory$(EXEEXT)
+EXTRA_PROGRAMS += bench/pipe_ring bench/timers bench/loop_overhead \
+	bench/async bench/conn_memory
 
 bench_pipe_ring_SOURCES = bench/pipe_ring.c $(BENCH_LIB)
 bench_pipe_ring_CPPFLAGS = $(BENCH_EVIX_CPPFLAGS)
@@ -26,12 +29,21 @@ bench_timers_LDADD = $(BENCH_EVIX_LIBS)
 bench_loop_overhead_SOURCES = bench/loop_overhead.c $(BENCH_LIB)
 bench_loop_overhead_CPPFLAGS = $(BENCH_EVIX_CPPFLAGS)
 bench_loop_overhead_LDADD = $(BENCH_EVIX_LIBS)
+# Two threads, each with a loop: pthreads.
+bench_async_SOURCES = bench/async.c $(BENCH_LIB)
+bench_async_CPPFLAGS = $(BENCH_EVIX_CPPFLAGS)
+bench_async_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
+bench_async_LDADD = $(BENCH_EVIX_LIBS) $(PTHREAD_LIBS)
+bench_conn_memory_SOURCES = bench/conn_memory.c $(BENCH_LIB)
+bench_conn_memory_CPPFLAGS = $(BENCH_EVIX_CPPFLAGS)
+bench_conn_memory_LDADD = $(BENCH_EVIX_LIBS)
 
 if HAVE_LIBEV
 BENCH_PROGS += bench/pipe_ring-libev$(EXEEXT) bench/timers-libev$(EXEEXT) \
-	bench/loop_overhead-libev$(EXEEXT)
+	bench/loop_overhead-libev$(EXEEXT) bench/async-libev$(EXEEXT) \
+	bench/conn_memory-libev$(EXEEXT)
 EXTRA_PROGRAMS += bench/pipe_ring-libev bench/timers-libev \
-	bench/loop_overhead-libev
+	bench/loop_overhead-libev bench/async-libev bench/conn_memory-libev
 bench_pipe_ring_libev_SOURCES = bench/pipe_ring.c $(BENCH_LIB)
 bench_pipe_ring_libev_CPPFLAGS = $(BENCH_LIBEV_CPPFLAGS)
 bench_pipe_ring_libev_LDADD = $(BENCH_LIBEV_LIBS)
@@ -41,12 +53,23 @@ bench_timers_libev_LDADD = $(BENCH_LIBEV_LIBS)
 bench_loop_overhead_libev_SOURCES = bench/loop_overhead.c $(BENCH_LIB)
 bench_loop_overhead_libev_CPPFLAGS = $(BENCH_LIBEV_CPPFLAGS)
 bench_loop_overhead_libev_LDADD = $(BENCH_LIBEV_LIBS)
+bench_async_libev_SOURCES = bench/async.c $(BENCH_LIB)
+bench_async_libev_CPPFLAGS = $(BENCH_LIBEV_CPPFLAGS)
+bench_async_libev_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
+bench_async_libev_LDADD = $(BENCH_LIBEV_LIBS) $(PTHREAD_LIBS)
+bench_conn_memory_libev_SOURCES = bench/conn_memory.c $(BENCH_LIB)
+bench_conn_memory_libev_CPPFLAGS = $(BENCH_LIBEV_CPPFLAGS)
+bench_conn_memory_libev_LDADD = $(BENCH_LIBEV_LIBS)
 endif
 
+# The floors use epoll (and eventfd) directly.
 if BACKEND_EPOLL
-BENCH_PROGS += bench/pipe_ring_raw$(EXEEXT)
-EXTRA_PROGRAMS += bench/pipe_ring_raw
+BENCH_PROGS += bench/pipe_ring_raw$(EXEEXT) bench/async_raw$(EXEEXT)
+EXTRA_PROGRAMS += bench/pipe_ring_raw bench/async_raw
 bench_pipe_ring_raw_SOURCES = bench/pipe_ring_raw.c $(BENCH_LIB)
+bench_async_raw_SOURCES = bench/async_raw.c $(BENCH_LIB)
+bench_async_raw_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
+bench_async_raw_LDADD = $(PTHREAD_LIBS)
 endif
 
 EXTRA_DIST += bench/run.sh bench/README.md

@@ -6,16 +6,17 @@
 #        bench/run.sh --report SAMPLES
 #
 # DIR holds the built programs (default: the directory of this script):
-#   PROG        built against evix        (pipe_ring, timers, loop_overhead)
+#   PROG        built against evix        (pipe_ring, timers, loop_overhead,
+#                                          async, conn_memory)
 #   PROG-libev  built against libev
-#   pipe_ring_raw                         (raw epoll floor for the pipe ring)
+#   PROG_raw    the floor, no library     (pipe_ring_raw, async_raw)
 # Missing programs are skipped and show as n/a.  --report prints the table
 # again from the samples file of an earlier run.
 #
 # Environment:
 #   BENCH_ROUNDS   rounds per program (default 9, or 3 with BENCH_QUICK=1)
 #   BENCH_QUICK=1  small counts: a smoke run that takes seconds
-#   BENCH_ONLY     programs to run, e.g. "pipe_ring timers" (default: all)
+#   BENCH_ONLY     programs to run, e.g. "pipe_ring async" (default: all)
 #   BENCH_RESULTS  file for the raw samples (default:
 #                  DIR/results/run-DATE.txt); the table is also saved next
 #                  to it, with ".table" appended
@@ -78,7 +79,12 @@ report() {
       return m
     }
 
-    function fmt(x) { return x == "" ? "n/a" : sprintf("%.1f", x) }
+    # Two decimals for small values: a few hundredths of a nanosecond
+    # matter when a send costs five.
+    function fmt(x) {
+      if (x == "") return "n/a"
+      return sprintf((x < 10 && x > -10) ? "%.2f" : "%.1f", x)
+    }
     function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "n/a" : sprintf("%.3f", a / b) }
 
     END {
@@ -106,6 +112,7 @@ report() {
         printf hdr, m, unit[m], fmt(e), fmt(l), ratio(e, l),
           (f == "" ? "" : fmt(f)), (f == "" ? "" : ratio(f, l)),
           sprintf("%.1f%%", noise * 100)
+        med_e[m] = e; med_l[m] = l; spread[m] = noise
         if (f != "") {
           over_e[m] = (e == "" ? "" : e - f)
           over_l[m] = (l == "" ? "" : l - f)
@@ -113,17 +120,44 @@ report() {
         }
       }
       if (nfloor > 0) {
-        printf "\nlibrary overhead above the raw epoll floor (median minus floor, ns/event):\n"
+        printf "\nlibrary overhead above the floor (median minus floor):\n"
         for (i = 1; i <= nfloor; i++) {
           m = has_floor[i]
-          printf "  %-22s evix %8s   libev %8s\n", m, fmt(over_e[m]), fmt(over_l[m])
+          printf "  %-22s evix %8s   libev %8s  %s\n", m, fmt(over_e[m]),
+            fmt(over_l[m]), unit[m]
         }
       }
-      printf "\nratios < 1 mean faster than libev (all units are time per operation);\n"
-      printf "noise: median absolute deviation / median over the rounds, worst of\n"
-      printf "evix and libev; a ratio within about 2x noise of 1 is no difference.\n"
+
+      # evix targets for the ev_async and memory rows: no worse than libev
+      # (a ratio above 1 by less than twice the noise is no difference),
+      # and a send while one is pending within SEND_PENDING_MAX ns.
+      ntarget = 0
+      for (i = 1; i <= nmetrics; i++) {
+        m = order[i]
+        if (m !~ /^(async|mem)_/) continue
+        if (!ntarget++) printf "\nevix targets:\n"
+        e = med_e[m]; l = med_l[m]
+        if (m == "async_send_pending" && e != "")
+          printf "  %-22s %-36s %s\n", m,
+            sprintf("evix %s %s <= %s", fmt(e), unit[m], SEND_PENDING_MAX),
+            (e <= SEND_PENDING_MAX + 0 ? "met" : "MISSED")
+        if (e == "" || l == "" || l == 0) {
+          printf "  %-22s %-36s %s\n", m, "evix/libev <= 1", "n/a"
+          continue
+        }
+        r = e / l
+        printf "  %-22s %-36s %s\n", m,
+          sprintf("evix/libev %.3f <= 1", r),
+          (r <= 1 ? "met" : r <= 1 + 2 * spread[m] ? \
+            sprintf("met (within 2x noise, %.1f%%)", spread[m] * 100) : "MISSED")
+      }
+
+      printf "\nlower is better in every row (time per operation, or library bytes\n"
+      printf "per connection); ratios < 1 favour evix.  noise: median absolute\n"
+      printf "deviation / median over the rounds, worst of evix and libev; a\n"
+      printf "ratio within about 2x noise of 1 is no difference.\n"
     }
-' "$1"
+' SEND_PENDING_MAX=5 "$1"
 }
 
 if [ "${1:-}" = --report ]; then
@@ -143,7 +177,7 @@ case $rounds in
   ''|*[!0-9]*|0) echo "run.sh: BENCH_ROUNDS must be a positive integer" >&2
                  exit 2 ;;
 esac
-programs=${BENCH_ONLY:-pipe_ring timers loop_overhead}
+programs=${BENCH_ONLY:-pipe_ring timers loop_overhead async conn_memory}
 
 stamp=$(date +%Y%m%d-%H%M%S)
 results=${BENCH_RESULTS:-$dir/results/run-$stamp.txt}
@@ -197,7 +231,7 @@ while [ "$r" -le "$rounds" ]; do
   for p in $programs; do
     run_one evix "$r" "$dir/$p"
     run_one libev "$r" "$dir/$p-libev"
-    [ "$p" = pipe_ring ] && run_one floor "$r" "$dir/pipe_ring_raw"
+    run_one floor "$r" "$dir/${p}_raw"
   done
   r=$((r + 1))
 done

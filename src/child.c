@@ -17,13 +17,14 @@
 static ev_watcher_list *childs[CHILD_HASHSIZE];
 static ev_signal childev;
 
+/* Feeds the watchers in one hash slot that want this child's news. */
 static void
-child_reap(struct ev_loop *loop, int pid, int status)
+child_reap_slot(struct ev_loop *loop, int slot, int pid, int status)
 {
   int traced = WIFSTOPPED(status) || WIFCONTINUED(status);
   ev_watcher_list *wl;
 
-  for (wl = childs[pid & (CHILD_HASHSIZE - 1)]; wl; wl = wl->next) {
+  for (wl = childs[slot]; wl; wl = wl->next) {
     ev_child *w = (ev_child *)wl;
     if ((w->pid == pid || !w->pid) && (!traced || (w->flags & 1))) {
       /* Child watchers run before anything else of this iteration. */
@@ -33,6 +34,17 @@ child_reap(struct ev_loop *loop, int pid, int status)
       evix__feed(loop, (ev_watcher *)w, EV_CHILD);
     }
   }
+}
+
+static void
+child_reap(struct ev_loop *loop, int pid, int status)
+{
+  int slot = pid & (CHILD_HASHSIZE - 1);
+
+  child_reap_slot(loop, slot, pid, status);
+  /* Watchers for any child (pid 0) live in slot 0. */
+  if (slot != 0)
+    child_reap_slot(loop, 0, pid, status);
 }
 
 static void

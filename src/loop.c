@@ -183,9 +183,13 @@ ev_loop_destroy(struct ev_loop *loop)
 void
 evix__loop_reinit(struct ev_loop *loop)
 {
-  if (loop->backend->reinit)
+  /* Backends whose state lives in the process (poll, select) survive a
+   * fork as they are; only a re-created kernel object needs every fd
+   * registered again. */
+  if (loop->backend->reinit) {
     loop->backend->reinit(loop);
-  evix__fd_rearm_all(loop);
+    evix__fd_rearm_all(loop);
+  }
   loop->backend_rebuild = 0;
 }
 

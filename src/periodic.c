@@ -142,7 +142,10 @@ periodic_start(struct ev_loop *loop, ev_periodic *w, const char *func)
 
   periodic_schedule(loop, w, func);
   k = EVIX_HEAP0 + loop->periodiccnt++;
-  EVIX_RESERVE(loop->periodics, loop->periodicmax, k + 1);
+  if (EVIX_UNLIKELY(k + 1 > loop->periodicmax))
+    loop->periodics = evix__grow_aligned(&loop->periodics_mem,
+                                         loop->periodics, &loop->periodicmax,
+                                         k + 1, sizeof *loop->periodics);
   evix__start(loop, (ev_watcher *)w, k, func);
   loop->periodics[k].at = w->at;
   loop->periodics[k].w = (ev_watcher_time *)w;
@@ -241,7 +244,8 @@ void
 evix__periodics_free(struct ev_loop *loop)
 {
   timerfd_free(loop);
-  evix__free(loop->periodics);
+  evix__free(loop->periodics_mem);
+  loop->periodics_mem = NULL;
   loop->periodics = NULL;
   loop->periodiccnt = loop->periodicmax = 0;
 }

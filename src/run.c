@@ -77,11 +77,14 @@ poll_backend(struct ev_loop *loop, ev_tstamp wait)
   loop->blocking = 0;
   loop->backend->collect(loop, r);
 
-  /* A wake-up that came while we were not blocking (wakeup.c). */
-  __atomic_store_n(&loop->pipe_write_wanted, 0, __ATOMIC_SEQ_CST);
-  if (__atomic_load_n(&loop->pipe_write_skipped, __ATOMIC_SEQ_CST) &&
-      loop->pipe_w.active)
-    evix__feed(loop, (ev_watcher *)&loop->pipe_w, EV_CUSTOM);
+  /* A wake-up that came while we were not blocking (wakeup.c).  Clearing
+   * pipe_write_wanted needs no fence: a writer that still sees it set
+   * only writes once more than necessary. */
+  if (loop->pipe_w.active) {
+    __atomic_store_n(&loop->pipe_write_wanted, 0, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&loop->pipe_write_skipped, __ATOMIC_SEQ_CST))
+      evix__feed(loop, (ev_watcher *)&loop->pipe_w, EV_CUSTOM);
+  }
 }
 
 /* Re-creates the kernel objects a forked child must not share. */
@@ -134,11 +137,15 @@ ev_run(struct ev_loop *loop, int flags)
       evix__loop_reinit(loop);
     }
 
-    evix__fd_reify(loop);
+    if (loop->fdchangecnt)
+      evix__fd_reify(loop);
 
     evix__time_update(loop);
-    /* From here on, writers must wake us with a write (wakeup.c). */
-    __atomic_store_n(&loop->pipe_write_wanted, 1, __ATOMIC_SEQ_CST);
+    /* From here on, writers must wake us with a write (wakeup.c).  Only
+     * loops with a wake-up channel have writers: it exists before the
+     * first ev_async or ev_signal can be started. */
+    if (loop->pipe_w.active)
+      __atomic_store_n(&loop->pipe_write_wanted, 1, __ATOMIC_SEQ_CST);
     wait = compute_wait(loop, flags);
     if (EVIX_UNLIKELY(loop->io_blocktime > 0.) && wait > 0.) {
       /* Sleep first so that more io can accumulate per wakeup. */
@@ -154,9 +161,13 @@ ev_run(struct ev_loop *loop, int flags)
     poll_backend(loop, wait);
     evix__time_update(loop);
 
-    evix__timers_reify(loop);
-    evix__periodics_reify(loop);
-    evix__idle_reify(loop);
+    /* The common case - nothing due, no idlers - costs no calls. */
+    if (loop->timercnt && loop->timers[EVIX_HEAP0].at < loop->mono)
+      evix__timers_reify(loop);
+    if (loop->periodiccnt && loop->periodics[EVIX_HEAP0].at < loop->now)
+      evix__periodics_reify(loop);
+    if (loop->idleall)
+      evix__idle_reify(loop);
     if (loop->checks.cnt)
       evix__queue_events(loop, loop->checks.w, loop->checks.cnt, EV_CHECK);
 

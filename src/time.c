@@ -27,14 +27,6 @@ ev_time(void) EV_NOEXCEPT
   return ts_to_tstamp(&ts);
 }
 
-ev_tstamp
-evix__monotonic(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts_to_tstamp(&ts);
-}
-
 void
 ev_sleep(ev_tstamp delay) EV_NOEXCEPT
 {
@@ -61,15 +53,9 @@ evix__time_init(struct ev_loop *loop)
 }
 
 void
-evix__time_update(struct ev_loop *loop)
+evix__time_resync(struct ev_loop *loop)
 {
   ev_tstamp old_diff;
-
-  loop->mono = evix__monotonic();
-  if (EVIX_LIKELY(loop->mono - loop->mono_synced < EVIX_MIN_TIMEJUMP * 0.5)) {
-    loop->now = loop->rt_minus_mono + loop->mono;
-    return;
-  }
 
   /* Re-read the wall clock; bracket the read between two monotonic reads
    * so that a preemption between them does not skew the offset. */

@@ -8,35 +8,41 @@
 #include "heap.h"
 #include "pending.h"
 
-static void
+static inline void
 timer_stop(struct ev_loop *loop, ev_timer *w)
 {
+  struct evix_heap_node *heap = loop->timers;
   int k = w->active;
   int last = EVIX_HEAP0 + --loop->timercnt;
 
   if (k < last) {
-    loop->timers[k] = loop->timers[last];
-    loop->timers[k].w->active = k;
-    evix__heap_adjust(loop->timers, last, k);
+    heap[k] = heap[last];
+    heap[k].w->active = k;
+    evix__heap_adjust(heap, last, k);
   }
   w->at -= loop->mono;
   evix__stop(loop, (ev_watcher *)w);
 }
 
-static void
+static inline void
 timer_start(struct ev_loop *loop, ev_timer *w, const char *func)
 {
+  struct evix_heap_node *heap;
   int k;
 
   if (EVIX_UNLIKELY(w->repeat < 0.))
     evix__misuse(func, "negative repeat value %g", w->repeat);
   w->at += loop->mono;
   k = EVIX_HEAP0 + loop->timercnt++;
-  EVIX_RESERVE(loop->timers, loop->timermax, k + 1);
+  if (EVIX_UNLIKELY(k + 1 > loop->timermax))
+    loop->timers = evix__grow_aligned(&loop->timers_mem, loop->timers,
+                                      &loop->timermax, k + 1,
+                                      sizeof *loop->timers);
   evix__start(loop, (ev_watcher *)w, k, func);
-  loop->timers[k].at = w->at;
-  loop->timers[k].w = (ev_watcher_time *)w;
-  evix__heap_up(loop->timers, k);
+  heap = loop->timers;
+  heap[k].at = w->at;
+  heap[k].w = (ev_watcher_time *)w;
+  evix__heap_up(heap, k);
 }
 
 void
@@ -65,10 +71,12 @@ ev_timer_again(struct ev_loop *loop, ev_timer *w) EV_NOEXCEPT
 
   if (w->active) {
     if (w->repeat > 0.) {
+      struct evix_heap_node *heap = loop->timers;
+      ev_tstamp at = loop->mono + w->repeat;
       int k = w->active;
-      w->at = loop->mono + w->repeat;
-      loop->timers[k].at = w->at;
-      evix__heap_adjust(loop->timers, EVIX_HEAP0 + loop->timercnt, k);
+      w->at = at;
+      heap[k].at = at;
+      evix__heap_adjust(heap, EVIX_HEAP0 + loop->timercnt, k);
     } else {
       timer_stop(loop, w);
     }
@@ -127,7 +135,8 @@ evix__timers_shift(struct ev_loop *loop, ev_tstamp delta)
 void
 evix__timers_free(struct ev_loop *loop)
 {
-  evix__free(loop->timers);
+  evix__free(loop->timers_mem);
+  loop->timers_mem = NULL;
   loop->timers = NULL;
   loop->timercnt = loop->timermax = 0;
 }

@@ -9,17 +9,16 @@
  * the library's wake-up can end the blocked poll), and loops that each
  * live in their own thread.
  *
- * The test's own shared state is C11-atomic or handed over through
- * pthread_create/pthread_join, so the program is clean under
- * ThreadSanitizer whenever the library is: build with
- * CFLAGS='-fsanitize=thread' LDFLAGS='-fsanitize=thread'.
+ * The test's own shared state uses the compiler's __atomic builtins (as
+ * evix does) or is handed over by pthread_create/pthread_join, so the
+ * program is clean under ThreadSanitizer whenever the library is: build
+ * with CFLAGS='-fsanitize=thread' LDFLAGS='-fsanitize=thread'.
  */
 #define _GNU_SOURCE
 #include "testlib.h"
 
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,11 +43,11 @@ struct shared {
   struct ev_loop *loop;
   ev_async w[SENDERS];     /* w[0] only, or one per sender */
   int per_sender;          /* each sender its own watcher */
-  atomic_long sent[SENDERS];  /* sends made, per sender (or all in [0]) */
+  long sent[SENDERS];      /* sends made, per sender (or all in [0]) */
   long seen_total;         /* loop thread only */
   long callbacks;          /* loop thread only */
   int finished;            /* loop thread only: watchers done */
-  atomic_int go;
+  int go;                  /* senders may start */
 };
 
 struct sender_arg {
@@ -64,10 +63,10 @@ sender_main(void *arg)
   int slot = sh->per_sender ? a->id : 0;
   int i;
 
-  while (!atomic_load(&sh->go))
+  while (!__atomic_load_n(&sh->go, __ATOMIC_SEQ_CST))
     sched_yield();
   for (i = 0; i < SENDS; ++i) {
-    atomic_fetch_add(&sh->sent[slot], 1);
+    __atomic_fetch_add(&sh->sent[slot], 1, __ATOMIC_SEQ_CST);
     ev_async_send(sh->loop, &sh->w[slot]);
   }
   return NULL;
@@ -79,7 +78,7 @@ many_cb(struct ev_loop *loop, ev_async *w, int revents)
   struct shared *sh = w->data;
   int slot = (int)(w - sh->w);
   long want = sh->per_sender ? SENDS : (long)SENDERS * SENDS;
-  long now = atomic_load(&sh->sent[slot]);
+  long now = __atomic_load_n(&sh->sent[slot], __ATOMIC_SEQ_CST);
 
   (void)revents;
   ++sh->callbacks;
@@ -107,8 +106,8 @@ test_many_senders(int per_sender)
   sh.loop = test_loop_new(bflag);
   sh.per_sender = per_sender;
   for (i = 0; i < SENDERS; ++i)
-    atomic_init(&sh.sent[i], 0);
-  atomic_init(&sh.go, 0);
+    __atomic_store_n(&sh.sent[i], 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&sh.go, 0, __ATOMIC_RELAXED);
   for (i = 0; i < nw; ++i) {
     ev_async_init(&sh.w[i], many_cb);
     sh.w[i].data = &sh;
@@ -125,12 +124,12 @@ test_many_senders(int per_sender)
       bail("pthread_create failed");
   }
   t0 = mono_now();
-  atomic_store(&sh.go, 1);
+  __atomic_store_n(&sh.go, 1, __ATOMIC_SEQ_CST);
   while (sh.finished < nw && !expired)
     ev_run(sh.loop, EVRUN_ONCE);
   for (i = 0; i < SENDERS; ++i) {
     pthread_join(th[i], NULL);
-    total += atomic_load(&sh.sent[i]);
+    total += __atomic_load_n(&sh.sent[i], __ATOMIC_SEQ_CST);
   }
 
   ok(!expired, "8 threads x %d ev_async_send (%s): the loop saw the final "
@@ -292,7 +291,7 @@ struct worker {
   pthread_t th;
   struct ev_loop *loop;  /* published through `ready` */
   ev_async a;
-  atomic_int ready;
+  int ready;             /* 1: loop published, -1: failed */
   int calls;             /* worker thread only until joined */
   int timed_out;
 };
@@ -315,7 +314,7 @@ worker_main(void *arg)
   int expired = 0;
 
   if (!loop) {
-    atomic_store(&wk->ready, -1);
+    __atomic_store_n(&wk->ready, -1, __ATOMIC_SEQ_CST);
     return NULL;
   }
   ev_async_init(&wk->a, worker_async_cb);
@@ -325,7 +324,7 @@ worker_main(void *arg)
   guard.data = &expired;
   ev_timer_start(loop, &guard);
   wk->loop = loop;
-  atomic_store(&wk->ready, 1);
+  __atomic_store_n(&wk->ready, 1, __ATOMIC_SEQ_CST);
   while (!wk->calls && !expired)
     ev_run(loop, EVRUN_ONCE);
   wk->timed_out = expired;
@@ -344,15 +343,16 @@ test_loop_per_thread(void)
 
   memset(wk, 0, sizeof wk);
   for (i = 0; i < WORKERS; ++i) {
-    atomic_init(&wk[i].ready, 0);
+    __atomic_store_n(&wk[i].ready, 0, __ATOMIC_RELAXED);
     if (pthread_create(&wk[i].th, NULL, worker_main, &wk[i]))
       bail("pthread_create failed");
   }
   end = mono_now() + 10.;
   for (i = 0; i < WORKERS; ++i) {
-    while (atomic_load(&wk[i].ready) == 0 && mono_now() < end)
+    while (__atomic_load_n(&wk[i].ready, __ATOMIC_SEQ_CST) == 0
+           && mono_now() < end)
       ev_sleep(0.001);
-    if (atomic_load(&wk[i].ready) == 1) {
+    if (__atomic_load_n(&wk[i].ready, __ATOMIC_SEQ_CST) == 1) {
       ++started;
       /* Let the worker block in its poll first. */
       ev_sleep(0.02);

@@ -292,6 +292,7 @@ fork_round(enum mode m)
   got_report = 0;
   parent_ticks = 0;
   parent_child_calls = 0;
+  parent_child_status = -1;
   ev_io_stop(loop, &s.child_w);
   ev_timer_init(&tick, tick_cb, 0.02, 0.02);
   ev_timer_start(loop, &tick);

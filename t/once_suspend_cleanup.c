@@ -35,6 +35,35 @@ noop_timer_cb(struct ev_loop *l, ev_timer *w, int revents)
   (void)revents;
 }
 
+/* ev_run(loop, 0) bounded by a guard timer that breaks the run after
+ * `seconds`.  The guard holds no reference, so what ev_run returns is the
+ * same as without it. */
+static void
+guard_break_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+  (void)revents;
+  *(int *)w->data = 1;
+  ev_break(l, EVBREAK_ONE);
+}
+
+static int
+run_guarded(struct ev_loop *loop, double seconds)
+{
+  ev_timer guard;
+  int expired = 0, r;
+
+  ev_timer_init(&guard, guard_break_cb, seconds, 0.);
+  guard.data = &expired;
+  ev_timer_start(loop, &guard);
+  ev_unref(loop);
+  r = ev_run(loop, 0);
+  ev_ref(loop);
+  ev_timer_stop(loop, &guard);
+  if (expired)
+    diag("ev_run(0) was cut short by the %gs guard", seconds);
+  return r;
+}
+
 /* ---- ev_once ------------------------------------------------------------ */
 
 struct once_rec {
@@ -68,7 +97,7 @@ test_once(void)
   if (write(fds[1], "x", 1) != 1)
     bail("write failed");
   ev_once(loop, fds[0], EV_READ, -1., once_cb, &r);
-  rc = ev_run(loop, 0);
+  rc = run_guarded(loop, 5.);
   is_int(r.calls, 1, "ev_once on a readable fd calls back once [%s]", bn);
   is_hex((unsigned)r.revents, EV_READ, "... with revents 0x1 (EV_READ) "
          "[%s]", bn);
@@ -78,7 +107,7 @@ test_once(void)
   memset(&r, 0, sizeof r);
   t0 = mono_now();
   ev_once(loop, -1, 0, 0.05, once_cb, &r);
-  rc = ev_run(loop, 0);
+  rc = run_guarded(loop, 5.);
   is_int(r.calls, 1, "ev_once with only a timeout calls back once [%s]", bn);
   is_hex((unsigned)r.revents, EV_TIMER, "... with revents 0x100 (EV_TIMER) "
          "[%s]", bn);
@@ -90,7 +119,7 @@ test_once(void)
   memset(&r, 0, sizeof r);
   t0 = mono_now();
   ev_once(loop, fds[0], EV_READ, 5., once_cb, &r);
-  rc = ev_run(loop, 0);
+  rc = run_guarded(loop, 5.);
   is_hex((unsigned)r.revents, EV_READ, "ev_once with fd and timeout: a "
          "ready fd wins (0x1) [%s]", bn);
   ok(r.mono - t0 < 3., "... without waiting for the 5s timeout [%s]", bn);
@@ -100,7 +129,7 @@ test_once(void)
   /* both: the fd never becomes ready */
   memset(&r, 0, sizeof r);
   ev_once(loop, idle[0], EV_READ, 0.05, once_cb, &r);
-  rc = ev_run(loop, 0);
+  rc = run_guarded(loop, 5.);
   is_hex((unsigned)r.revents, EV_TIMER, "ev_once with an idle fd: the "
          "timeout wins (0x100) [%s]", bn);
   is_int(rc, 0, "... and the io half is stopped [%s]", bn);
@@ -109,7 +138,7 @@ test_once(void)
   memset(&r, 0, sizeof r);
   ev_once(loop, fds[0], EV_READ, 0.001, once_cb, &r);
   ev_sleep(0.02);
-  rc = ev_run(loop, 0);
+  rc = run_guarded(loop, 5.);
   is_int(r.calls, 1, "ev_once with both halves due in one iteration calls "
          "back once [%s]", bn);
   is_hex((unsigned)r.revents, EV_READ | EV_TIMER, "... with both events "
@@ -124,7 +153,7 @@ test_once(void)
   close(idle[1]);
 }
 
-/* ---- ev_suspend / ev_resume ---------------------------------------------- */
+/* ---- ev_suspend / ev_resume --------------------------------------------- */
 
 static int susp_calls;
 static double susp_mono;
@@ -177,7 +206,7 @@ test_suspend(void)
   ev_loop_destroy(loop);
 }
 
-/* ---- ev_cleanup ---------------------------------------------------------- */
+/* ---- ev_cleanup --------------------------------------------------------- */
 
 struct crec {
   ev_cleanup w;
@@ -217,7 +246,7 @@ test_cleanup(void)
   ok(ev_is_active(&a.w), "a started cleanup watcher is active [%s]", bn);
 
   t0 = mono_now();
-  rc = ev_run(loop, 0);
+  rc = run_guarded(loop, 5.);
   is_int(rc, 0, "cleanup watchers hold no reference: ev_run(0) returns 0 "
          "[%s]", bn);
   ok(mono_now() - t0 < 1., "... at once [%s]", bn);
@@ -234,7 +263,7 @@ test_cleanup(void)
   is_int(off.calls, 0, "a stopped cleanup watcher is not invoked [%s]", bn);
 }
 
-/* ---- collect intervals --------------------------------------------------- */
+/* ---- collect intervals -------------------------------------------------- */
 
 #define GAPS 5
 

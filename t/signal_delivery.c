@@ -329,18 +329,22 @@ test_thousand(void)
 {
   struct ev_loop *loop = test_loop_new(bflag);
   struct probe p;
-  double end = mono_now() + 20.;
-  int i;
+  ev_timer guard;
+  int i, expired = 0;
 
   probe_init(&p, SIGUSR1);
   ev_signal_start(loop, &p.w);
-  for (i = 0; i < 1000 && mono_now() < end; ++i) {
+  ev_timer_init(&guard, guard_cb, 20., 0.);
+  guard.data = &expired;
+  ev_timer_start(loop, &guard);
+  for (i = 0; i < 1000 && !expired; ++i) {
     kill(getpid(), SIGUSR1);
-    while (p.calls <= i && mono_now() < end)
+    while (p.calls <= i && !expired)
       ev_run(loop, EVRUN_ONCE);
   }
   is_int(p.calls, 1000, "1000 signals sent one after another are 1000 "
          "callbacks [%s]", bn);
+  ev_timer_stop(loop, &guard);
   ev_signal_stop(loop, &p.w);
   ev_loop_destroy(loop);
 }
@@ -505,7 +509,7 @@ test_disposition(void)
   ev_loop_destroy(loop);
 }
 
-/* ---- ev_feed_signal, ev_feed_signal_event -------------------------------- */
+/* ---- ev_feed_signal, ev_feed_signal_event ------------------------------- */
 
 static void
 test_feed_signal(void)
@@ -573,7 +577,7 @@ test_feed_signal(void)
   ev_loop_destroy(b);
 }
 
-/* ---- EVFLAG_SIGNALFD and EVFLAG_NOSIGMASK -------------------------------- */
+/* ---- EVFLAG_SIGNALFD and EVFLAG_NOSIGMASK ------------------------------- */
 
 static void
 test_signalfd(void)
