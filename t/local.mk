@@ -54,8 +54,9 @@ t/standin/libev.so.4: libevix.la
 	$(LN_S) "$(abs_top_builddir)/.libs/libevix.so.0" $@
 CLEANFILES += t/standin/libev.so.4
 
-TESTS += t/symbols.sh t/binary_compat.sh
-EXTRA_DIST += t/symbols.sh t/binary_compat.sh t/run-all.sh
+TESTS += t/symbols.sh t/binary_compat.sh t/debian_programs.sh
+EXTRA_DIST += t/symbols.sh t/binary_compat.sh t/debian_programs.sh \
+	t/run-all.sh
 
 ## ev_default_loop_ptr read directly by the program (a copy relocation in a
 ## PIE built against libev's header).
