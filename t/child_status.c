@@ -75,31 +75,6 @@ noop_child_cb(struct ev_loop *l, ev_child *w, int revents)
   (void)revents;
 }
 
-/* Runs single iterations until *calls reaches want.  A guard timer ends
- * the wait after `seconds` even when the loop would block much longer. */
-static void
-guard_cb(struct ev_loop *l, ev_timer *w, int revents)
-{
-  (void)l;
-  (void)revents;
-  *(int *)w->data = 1;
-}
-
-static int
-wait_calls(struct ev_loop *loop, const int *calls, int want, double seconds)
-{
-  ev_timer guard;
-  int expired = 0;
-
-  ev_timer_init(&guard, guard_cb, seconds, 0.);
-  guard.data = &expired;
-  ev_timer_start(loop, &guard);
-  while (*calls < want && !expired)
-    ev_run(loop, EVRUN_ONCE);
-  ev_timer_stop(loop, &guard);
-  return *calls >= want;
-}
-
 static pid_t
 spawn(int how)
 {

@@ -52,29 +52,6 @@ noop_timer_cb(struct ev_loop *l, ev_timer *w, int revents)
   (void)revents;
 }
 
-static void
-guard_cb(struct ev_loop *l, ev_timer *w, int revents)
-{
-  (void)l;
-  (void)revents;
-  *(int *)w->data = 1;
-}
-
-/* Runs the outer loop until *calls reaches want; a guard timer bounds it. */
-static int
-wait_calls(struct ev_loop *loop, const int *calls, int want, double seconds)
-{
-  ev_timer guard;
-  int expired = 0;
-
-  ev_timer_init(&guard, guard_cb, seconds, 0.);
-  guard.data = &expired;
-  ev_timer_start(loop, &guard);
-  while (*calls < want && !expired)
-    ev_run(loop, EVRUN_ONCE);
-  ev_timer_stop(loop, &guard);
-  return *calls >= want;
-}
 
 static struct ev_loop *
 inner_new(void)

@@ -83,15 +83,6 @@ nowait(struct ev_loop *loop, int times)
   }
 }
 
-/* Runs the loop until *calls reaches `want` or `seconds` pass. */
-static void
-wait_calls(struct ev_loop *loop, const int *calls, int want, double seconds)
-{
-  double end = mono_now() + seconds;
-  while (*calls < want && mono_now() < end)
-    ev_run(loop, EVRUN_ONCE);
-}
-
 /* Puts the read end of a fresh empty pipe on fd number `fd`; returns the
  * write end. */
 static int

@@ -72,30 +72,6 @@ noop_periodic_cb(struct ev_loop *l, ev_periodic *w, int revents)
   (void)revents;
 }
 
-static void
-guard_cb(struct ev_loop *l, ev_timer *w, int revents)
-{
-  (void)l;
-  (void)revents;
-  *(int *)w->data = 1;
-}
-
-/* Single iterations until *calls reaches want; a guard timer bounds it. */
-static int
-wait_calls(struct ev_loop *loop, const int *calls, int want, double seconds)
-{
-  ev_timer guard;
-  int expired = 0;
-
-  ev_timer_init(&guard, guard_cb, seconds, 0.);
-  guard.data = &expired;
-  ev_timer_start(loop, &guard);
-  while (*calls < want && !expired)
-    ev_run(loop, EVRUN_ONCE);
-  ev_timer_stop(loop, &guard);
-  return *calls >= want;
-}
-
 /* ev_run(loop, 0) bounded by a guard timer that breaks the run after
  * `seconds`.  The guard holds no reference, so what ev_run returns is the
  * same as without it. */

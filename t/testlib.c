@@ -137,6 +137,29 @@ run_until(struct ev_loop *loop, volatile int *done, double seconds)
   return *done;
 }
 
+static void
+guard_expired(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  (void)loop;
+  (void)revents;
+  *(int *)w->data = 1;
+}
+
+int
+wait_calls(struct ev_loop *loop, const int *calls, int want, double seconds)
+{
+  ev_timer guard;
+  int expired = 0;
+
+  ev_timer_init(&guard, guard_expired, seconds, 0.);
+  guard.data = &expired;
+  ev_timer_start(loop, &guard);
+  while (*calls < want && !expired)
+    ev_run(loop, EVRUN_ONCE);
+  ev_timer_stop(loop, &guard);
+  return *calls >= want;
+}
+
 void
 run_in_child(void (*fn)(void *), void *arg, double seconds,
              struct child_result *res)

@@ -52,6 +52,12 @@ struct ev_loop *test_loop_new(unsigned int flag);
  * pass; returns *done.  Keeps every test bounded in time. */
 int run_until(struct ev_loop *loop, volatile int *done, double seconds);
 
+/* Runs single iterations (EVRUN_ONCE) until *calls reaches want; a guard
+ * timer ends the wait after `seconds` even when the loop would block much
+ * longer.  Returns whether *calls reached want. */
+int wait_calls(struct ev_loop *loop, const int *calls, int want,
+               double seconds);
+
 /* ---- processes --------------------------------------------------------- */
 
 struct child_result {

@@ -76,7 +76,7 @@ probe_init(struct probe *p, int id, double after, double repeat)
 
 /* Runs single iterations until `p` has `want` calls or `seconds` pass. */
 static void
-wait_calls(struct ev_loop *loop, const struct probe *p, int want,
+wait_probe(struct ev_loop *loop, const struct probe *p, int want,
            double seconds)
 {
   double end = mono_now() + seconds;
@@ -255,14 +255,14 @@ test_repeat(struct ev_loop *loop, const char *be)
   ev_now_update(loop);
   ev_timer_start(loop, &p.t);
   at0 = p.t.at;
-  wait_calls(loop, &p, 1, 3.);
+  wait_probe(loop, &p, 1, 3.);
   ok(p.calls == 1 && p.active_in_cb,
      "repeating timer is still active in its callback [%s]", be);
   ok(rearmed_ok(&p, at0, 0.1),
      "it was re-armed to its expiry + repeat [%s]", be);
   ok(p.mono > at0, "first fire after the first expiry [%s]", be);
   at1 = p.t.at;
-  wait_calls(loop, &p, 2, 3.);
+  wait_probe(loop, &p, 2, 3.);
   is_int(p.calls, 2, "it fires again [%s]", be);
   ok(p.mono > at1, "second fire after the re-armed expiry [%s]", be);
   ok(rearmed_ok(&p, at1, 0.1), "and re-arms by repeat again [%s]", be);
@@ -314,7 +314,7 @@ test_own_callback(struct ev_loop *loop, const char *be)
   probe_init(&p, 0, 0.01, 0.);
   ev_now_update(loop);
   ev_timer_start(loop, &p.t);
-  wait_calls(loop, &p, 1, 3.);
+  wait_probe(loop, &p, 1, 3.);
   is_int(p.calls, 1, "one-shot timer fires [%s]", be);
   is_int(p.active_in_cb, 0, "it is inactive inside its callback [%s]", be);
   ok(p.at_in_cb <= 0. && p.at_in_cb > -1.,
@@ -394,7 +394,7 @@ test_again(struct ev_loop *loop, const char *be)
   ok(p.t.at >= m0 + 0.05 && p.t.at <= m1 + 0.05 && p.t.at < at_before,
      "at is now + repeat on the monotonic clock [%s]", be);
   at_before = p.t.at;
-  wait_calls(loop, &p, 1, 3.);
+  wait_probe(loop, &p, 1, 3.);
   ok(p.calls == 1 && p.mono > at_before,
      "it fires after the new expiry [%s]", be);
   ev_timer_stop(loop, &p.t);
@@ -486,7 +486,7 @@ test_change_repeat(struct ev_loop *loop, const char *be)
   p.t.repeat = 0.3;
   is_double(p.t.at, at0, 0., "changing repeat leaves the expiry alone [%s]",
             be);
-  wait_calls(loop, &p, 1, 3.);
+  wait_probe(loop, &p, 1, 3.);
   is_int(p.calls, 1, "the timer fires at its original expiry [%s]", be);
   ok(rearmed_ok(&p, at0, 0.3), "and re-arms with the new repeat [%s]", be);
   ev_timer_stop(loop, &p.t);
