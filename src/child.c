@@ -80,6 +80,27 @@ evix__child_free(struct ev_loop *loop)
 }
 
 void
+evix__childs_verify(struct ev_loop *loop)
+{
+  int slot;
+
+  if (loop != ev_default_loop_ptr)
+    return;
+  for (slot = 0; slot < CHILD_HASHSIZE; ++slot) {
+    const ev_watcher_list *w;
+    int n = 0;
+    for (w = childs[slot]; w; w = w->next) {
+      const ev_child *cw = (const ev_child *)w;
+      if (cw->active != 1 || (cw->pid & (CHILD_HASHSIZE - 1)) != slot ||
+          ++n > 1000000)
+        evix__misuse("ev_verify", "child watcher list %d is corrupt "
+                                  "(watcher %p: active=%d pid=%d)",
+                     slot, (void *)cw, cw->active, cw->pid);
+    }
+  }
+}
+
+void
 ev_child_start(struct ev_loop *loop, ev_child *w) EV_NOEXCEPT
 {
   ev_watcher_list **head;

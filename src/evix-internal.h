@@ -307,6 +307,9 @@ void evix__asyncs_deliver(struct ev_loop *loop);
 /* ---- signal.c / child.c ------------------------------------------------- */
 
 void evix__signal_loop_gone(struct ev_loop *loop);
+/* ev_verify's checks of the process-wide signal and child tables. */
+void evix__signals_verify(struct ev_loop *loop);
+void evix__childs_verify(struct ev_loop *loop);
 void evix__sigfd_free(struct ev_loop *loop);
 /* The default loop's SIGCHLD handling. */
 void evix__child_init(struct ev_loop *loop);

@@ -217,6 +217,30 @@ ev_signal_stop(struct ev_loop *loop, ev_signal *w) EV_NOEXCEPT
 }
 
 void
+evix__signals_verify(struct ev_loop *loop)
+{
+  int i;
+
+  for (i = 0; i < EVIX_NSIG - 1; ++i) {
+    const ev_watcher_list *w;
+    int n = 0;
+
+    if (signals[i].loop != loop)
+      continue;
+    if (!signals[i].head)
+      evix__misuse("ev_verify", "signal %d is owned by the loop but has no "
+                                "watchers", i + 1);
+    for (w = signals[i].head; w; w = w->next) {
+      const ev_signal *sw = (const ev_signal *)w;
+      if (sw->active != 1 || sw->signum != i + 1 || ++n > 1000000)
+        evix__misuse("ev_verify", "signal %d's watcher list is corrupt "
+                                  "(watcher %p: active=%d signum=%d)",
+                     i + 1, (void *)sw, sw->active, sw->signum);
+    }
+  }
+}
+
+void
 evix__signal_loop_gone(struct ev_loop *loop)
 {
   int i;

@@ -554,3 +554,26 @@ evix__stat_free(struct ev_loop *loop)
   evix__free(st);
   loop->stat_state = NULL;
 }
+
+void
+evix__stat_verify(struct ev_loop *loop)
+{
+  struct evix_stat_state *st = loop->stat_state;
+  int slot;
+
+  if (!st)
+    return;
+  for (slot = 0; slot < STAT_HASHSIZE; ++slot) {
+    const ev_watcher_list *p;
+    int n = 0;
+    for (p = st->hash[slot]; p; p = p->next) {
+      const ev_stat *w = (const ev_stat *)p;
+      if (w->active != 1 || w->wd < 0 ||
+          ((unsigned)w->wd & (STAT_HASHSIZE - 1)) != (unsigned)slot ||
+          ++n > 1000000)
+        evix__misuse("ev_verify", "stat watcher list %d is corrupt "
+                                  "(watcher %p: active=%d wd=%d)",
+                     slot, (void *)w, w->active, w->wd);
+    }
+  }
+}

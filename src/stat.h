@@ -2,8 +2,8 @@
  *
  * Each loop has at most one inotify descriptor, made the first time an
  * ev_stat watcher starts (never with EVFLAG_NOINOTIFY).  The loop calls
- * these two functions at the points where that descriptor must be made
- * again or given back.
+ * the first two functions at the points where that descriptor must be made
+ * again or given back; ev_verify calls the third.
  */
 #ifndef EVIX_STAT_H
 #define EVIX_STAT_H
@@ -20,5 +20,8 @@ void evix__stat_fork(struct ev_loop *loop);
  * Safe before or after the fd table is freed, and on a loop that never
  * used inotify. */
 void evix__stat_free(struct ev_loop *loop);
+
+/* ev_verify: every watcher in the wd hash is active and in its slot. */
+void evix__stat_verify(struct ev_loop *loop);
 
 #endif

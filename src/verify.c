@@ -6,6 +6,7 @@
  */
 #include "heap.h"
 #include "pending.h"
+#include "stat.h"
 
 #define VERIFY(cond, ...)                        \
   do {                                           \
@@ -143,4 +144,7 @@ ev_verify(struct ev_loop *loop) EV_NOEXCEPT
   verify_warray(&loop->forks, "fork");
   verify_warray(&loop->cleanups, "cleanup");
   verify_warray(&loop->asyncs, "async");
+  evix__signals_verify(loop);
+  evix__childs_verify(loop);
+  evix__stat_verify(loop);
 }

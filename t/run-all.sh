@@ -81,7 +81,28 @@ if [ ! -x configure ] || [ configure.ac -nt configure ]; then
   autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
 fi
 
-build normal
+build normal --prefix="$out/inst"
+
+# The installed library as users get it: an unmodified libev program (the
+# echo example) compiled with `cc prog.c $(pkg-config --cflags --libs
+# evix)` against the installed tree, then run with the scripted client.
+if [ -f "$out/normal/Makefile" ]; then
+  echo "==== make install; cc prog.c \$(pkg-config --cflags --libs evix)"
+  rm -rf "$out/inst"
+  (
+    cd "$out/normal" && make install >install.out 2>&1 &&
+    PKG_CONFIG_PATH=$out/inst/lib/pkgconfig &&
+    export PKG_CONFIG_PATH &&
+    ${CC:-cc} -o "$out/echo_server_pc" "$top/examples/echo_server.c" \
+      $(pkg-config --cflags --libs evix) &&
+    test -L "$(pkg-config --variable=libev_compat_dir evix)/libev.so.4" &&
+    LD_LIBRARY_PATH=$out/inst/lib "$top/examples/run.sh" -q \
+      -s "$out/echo_server_pc" "$out/normal/examples"
+  ) >"$out/install-check.out" 2>&1
+  rc=$?
+  [ $rc = 0 ] || tail -n 30 "$out/install-check.out"
+  count "install + pkg-config build of an unmodified libev program" $rc
+fi
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_OPTIONS UBSAN_OPTIONS
