@@ -22,14 +22,25 @@
 #include <sys/types.h>
 #include <time.h>
 
-/* Everything ev.h declares is exported; the rest of the library is hidden
- * by -fvisibility=hidden. */
-#pragma GCC visibility push(default)
+/* Everything the public headers declare is exported; the rest of the
+ * library is hidden by -fvisibility=hidden.  Built into another shared
+ * object (EVIX_EMBEDDED, the Ruby gem), nothing is exported, so that the
+ * copy cannot clash with another libev in the same process. */
+#ifdef EVIX_EMBEDDED
+#define EVIX_PUBLIC_BEGIN
+#define EVIX_PUBLIC_END
+#else
+#define EVIX_PUBLIC_BEGIN _Pragma("GCC visibility push(default)")
+#define EVIX_PUBLIC_END _Pragma("GCC visibility pop")
+#endif
+
+EVIX_PUBLIC_BEGIN
 #include "ev.h"
+#include "evix.h"
 /* Exported and read through the GOT: a program may have copy-relocated it,
  * and then its copy is the one variable everybody must use. */
 extern struct ev_loop *ev_default_loop_ptr;
-#pragma GCC visibility pop
+EVIX_PUBLIC_END
 
 #define EVIX_NUMPRI (EV_MAXPRI - EV_MINPRI + 1)
 
@@ -166,6 +177,7 @@ struct ev_loop {
   int pipe_write_skipped; /* a wake-up was not written: do not block */
   int async_pending;      /* some ev_async was sent */
   int sig_pending;        /* some signal arrived for this loop */
+  int wake_pending;       /* evix_wake was called */
 
   /* signalfd (EVFLAG_SIGNALFD) */
   int sigfd;
@@ -187,6 +199,8 @@ struct ev_loop {
   int postfork;        /* ev_loop_fork was called */
 
   /* hooks */
+  evix_wait_wrapper wait_wrapper;
+  void *wait_wrapper_data;
   void *userdata;
   ev_loop_callback invoke_cb;
   void (*release_cb)(struct ev_loop *loop);

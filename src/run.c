@@ -21,6 +21,7 @@
 #include "pending.h"
 #include "stat.h"
 
+#include <errno.h>
 #include <unistd.h>
 
 static void
@@ -62,6 +63,45 @@ compute_wait(struct ev_loop *loop, int flags)
   return wait;
 }
 
+/* One blocking wait, for evix_set_wait_wrapper's wrapper to run. */
+struct wait_call {
+  struct ev_loop *loop;
+  ev_tstamp timeout;
+  int result;
+  int err;
+  int called;
+};
+
+static void
+wait_call_run(void *arg)
+{
+  struct wait_call *c = arg;
+
+  c->result = c->loop->backend->wait(c->loop, c->timeout);
+  c->err = errno;
+  c->called = 1;
+}
+
+static int
+backend_wait(struct ev_loop *loop, ev_tstamp wait)
+{
+  struct wait_call c;
+
+  /* Only a wait that may block is worth the wrapper's cost (releasing a
+   * runtime lock); a zero wait is made directly. */
+  if (EVIX_LIKELY(!loop->wait_wrapper) || wait <= 0.)
+    return loop->backend->wait(loop, wait);
+
+  c.loop = loop;
+  c.timeout = wait;
+  c.result = -1;
+  c.err = EINTR;
+  c.called = 0;
+  loop->wait_wrapper(loop, wait_call_run, &c, loop->wait_wrapper_data);
+  errno = c.called ? c.err : EINTR;
+  return c.called ? c.result : -1;
+}
+
 static void
 poll_backend(struct ev_loop *loop, ev_tstamp wait)
 {
@@ -71,7 +111,7 @@ poll_backend(struct ev_loop *loop, ev_tstamp wait)
   loop->blocking = 1;
   if (loop->release_cb)
     loop->release_cb(loop);
-  r = loop->backend->wait(loop, wait);
+  r = backend_wait(loop, wait);
   if (loop->acquire_cb)
     loop->acquire_cb(loop);
   loop->blocking = 0;

@@ -1,10 +1,6 @@
 /* version.c - what the library says about itself. */
 #include "evix-internal.h"
 
-#pragma GCC visibility push(default)
-#include "evix.h"
-#pragma GCC visibility pop
-
 int
 ev_version_major(void) EV_NOEXCEPT
 {

@@ -55,6 +55,8 @@ pipe_cb(struct ev_loop *loop, ev_io *w, int revents)
     __atomic_store_n(&loop->async_pending, 0, __ATOMIC_SEQ_CST);
     evix__asyncs_deliver(loop);
   }
+  /* evix_wake only needs the wait to end; there is nothing to deliver. */
+  __atomic_store_n(&loop->wake_pending, 0, __ATOMIC_SEQ_CST);
 }
 
 static int
@@ -144,4 +146,24 @@ evix__wakeup(struct ev_loop *loop, int *flag)
     (void)r; /* a full pipe or counter already wakes the loop */
     errno = saved;
   }
+}
+
+void
+evix_wake(struct ev_loop *loop)
+{
+  /* The channel is made on the loop's thread only; without one there is
+   * nobody to wake that could be blocking. */
+  if (__atomic_load_n(&loop->evpipe[1], __ATOMIC_SEQ_CST) < 0)
+    return;
+  evix__wakeup(loop, &loop->wake_pending);
+}
+
+void
+evix_set_wait_wrapper(struct ev_loop *loop, evix_wait_wrapper wrapper,
+                      void *data)
+{
+  if (wrapper)
+    evix__evpipe_init(loop);
+  loop->wait_wrapper = wrapper;
+  loop->wait_wrapper_data = data;
 }

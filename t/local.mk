@@ -71,3 +71,9 @@ t_default_loop_ptr_libev_SOURCES = t/default_loop_ptr.c
 t_default_loop_ptr_libev_CPPFLAGS = $(T_LIBEV_CPPFLAGS)
 t_default_loop_ptr_libev_LDADD = $(T_LIBEV_LIBS)
 endif
+
+## evix's own API (evix.h): the wait wrapper and evix_wake.
+check_PROGRAMS += t/wait_wrapper
+TESTS += t/wait_wrapper
+t_wait_wrapper_CPPFLAGS = $(T_EVIX_CPPFLAGS)
+t_wait_wrapper_LDADD = $(T_EVIX_LIBS)
