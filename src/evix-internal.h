@@ -15,7 +15,14 @@
 #ifndef EVIX_INTERNAL_H
 #define EVIX_INTERNAL_H
 
+/* Built by configure, or by the Ruby gem's extconf.rb (which cannot use
+ * the name config.h: a config.h left in src/ by an in-tree configure would
+ * be found first). */
+#ifdef EVIX_EMBEDDED
+#include "evix_ext_config.h"
+#else
 #include "config.h"
+#endif
 
 #include <signal.h>
 #include <stddef.h>
