@@ -22,6 +22,28 @@ AC_DEFUN([EVIX_BACKEND], [
 
 AC_DEFUN([EVIX_CHECK_BACKENDS], [
   evix_backends=
+  EVIX_BACKEND([kqueue], [KQUEUE_NATIVE], [sys/event.h], [kqueue])
+
+  dnl Linux has no kqueue.  For the test suite, the kqueue backend can be
+  dnl built against an emulation of kqueue()/kevent() on poll(2) that lives
+  dnl in t/kqueue/.  Such a library is a test build: it must not be
+  dnl installed (make install refuses).
+  AC_ARG_ENABLE([kqueue-emulation],
+    [AS_HELP_STRING([--enable-kqueue-emulation],
+                    [test builds only: build the kqueue backend against the
+                     emulation in t/kqueue (never install the result)])],
+    [], [enable_kqueue_emulation=no])
+  AS_IF([test "x$enable_kqueue_emulation" = xyes], [
+    AS_IF([test "x$evix_have_kqueue" = xyes],
+      [AC_MSG_ERROR([--enable-kqueue-emulation: this system has a real kqueue])])
+    evix_have_kqueue=emulated
+    evix_backends="$evix_backends kqueue(EMULATED-for-tests)"
+  ])
+  AS_IF([test "x$evix_have_kqueue" != xno],
+    [AC_DEFINE([HAVE_BACKEND_KQUEUE], [1], [Define to build the kqueue backend.])])
+  AM_CONDITIONAL([BACKEND_KQUEUE], [test "x$evix_have_kqueue" != xno])
+  AM_CONDITIONAL([KQUEUE_EMULATION], [test "x$evix_have_kqueue" = xemulated])
+
   EVIX_BACKEND([epoll], [EPOLL], [sys/epoll.h], [epoll_create1])
   EVIX_BACKEND([poll], [POLL], [poll.h], [poll])
   EVIX_BACKEND([select], [SELECT], [sys/select.h], [select])

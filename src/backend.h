@@ -51,6 +51,9 @@ struct evix_backend {
   void (*collect)(struct ev_loop *loop, int result);
 };
 
+#ifdef HAVE_BACKEND_KQUEUE
+extern const struct evix_backend evix__backend_kqueue;
+#endif
 #ifdef HAVE_BACKEND_EPOLL
 extern const struct evix_backend evix__backend_epoll;
 #endif

@@ -29,6 +29,19 @@ libevix_la_SOURCES = \
 	src/version.c \
 	src/wakeup.c
 
+if BACKEND_KQUEUE
+libevix_la_SOURCES += src/backend_kqueue.c
+endif
+if KQUEUE_EMULATION
+# Test builds only (configure --enable-kqueue-emulation): kqueue on poll(2).
+libevix_la_SOURCES += t/kqueue/kqueue_emul.c t/kqueue/sys/event.h
+EVIX_KQUEUE_CPPFLAGS = -I$(top_srcdir)/t/kqueue
+install-exec-local:
+	@echo "refusing to install: this libevix was built with the kqueue" \
+	  "test emulation (--enable-kqueue-emulation)" >&2; exit 1
+else
+EVIX_KQUEUE_CPPFLAGS =
+endif
 if BACKEND_EPOLL
 libevix_la_SOURCES += src/backend_epoll.c
 endif
@@ -39,7 +52,8 @@ if BACKEND_SELECT
 libevix_la_SOURCES += src/backend_select.c
 endif
 
-libevix_la_CPPFLAGS = -I$(top_srcdir)/include -I$(top_builddir)/src
+libevix_la_CPPFLAGS = -I$(top_srcdir)/include -I$(top_builddir)/src \
+	$(EVIX_KQUEUE_CPPFLAGS)
 # Watchers are accessed through their common head (ev_watcher *) as well
 # as their own type, which type-based alias analysis must not reorder.
 libevix_la_CFLAGS = $(AM_CFLAGS) $(EVIX_VISIBILITY_CFLAGS) -fno-strict-aliasing

@@ -16,6 +16,9 @@
 
 /* Preference order; libev's order for the backends evix has. */
 static const struct evix_backend *const backends[] = {
+#ifdef HAVE_BACKEND_KQUEUE
+  &evix__backend_kqueue,
+#endif
 #ifdef HAVE_BACKEND_EPOLL
   &evix__backend_epoll,
 #endif
@@ -46,10 +49,19 @@ ev_supported_backends(void) EV_NOEXCEPT
 unsigned int
 ev_recommended_backends(void) EV_NOEXCEPT
 {
-  /* kqueue is broken on most systems except NetBSD, and io_uring/linuxaio
-   * are not chosen unless asked for; none of them is compiled here yet. */
-  return ev_supported_backends() &
-         ~(unsigned)(EVBACKEND_KQUEUE | EVBACKEND_LINUXAIO | EVBACKEND_IOURING);
+  unsigned int mask = ev_supported_backends();
+
+  /* libev's policy: kqueue misbehaves with anything but sockets and pipes
+   * everywhere except NetBSD; macOS's poll is built on kqueue; FreeBSD's
+   * poll return value is unusable; io_uring and linuxaio are only used
+   * when asked for. */
+#ifndef __NetBSD__
+  mask &= ~(unsigned)EVBACKEND_KQUEUE;
+#endif
+#if defined __APPLE__ || defined __FreeBSD__
+  mask &= ~(unsigned)EVBACKEND_POLL;
+#endif
+  return mask & ~(unsigned)(EVBACKEND_LINUXAIO | EVBACKEND_IOURING);
 }
 
 unsigned int

@@ -425,7 +425,7 @@ test_bad_fd(unsigned int backend, const char *be)
 
     /* Once registered, epoll forgets a closed fd without telling anyone,
      * so neither library can notice it; that is the only silent case. */
-    if (which == CLOSED_AFTER_REGISTER && backend == EVBACKEND_EPOLL) {
+    if (which == CLOSED_AFTER_REGISTER && backend_forgets_closed_fds(backend)) {
       expect_silence(&res, what, be);
       continue;
     }

@@ -18,8 +18,17 @@ AM_TESTS_ENVIRONMENT = \
 
 T_HARNESS = t/tap.c t/tap.h t/testlib.c t/testlib.h
 
-T_EVIX_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/t
-T_LIBEV_CPPFLAGS = -I$(top_srcdir)/t -DEVIX_TEST_LIBEV
+if KQUEUE_EMULATION
+# Tests know that the evix under test has an (emulated) kqueue backend.
+T_KQUEUE_CPPFLAGS = -DEVIX_TEST_KQUEUE
+else
+T_KQUEUE_CPPFLAGS =
+endif
+if KQUEUE_EMULATION
+AM_TESTS_ENVIRONMENT += EVIX_KQUEUE_EMULATION=1; export EVIX_KQUEUE_EMULATION;
+endif
+T_EVIX_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/t $(T_KQUEUE_CPPFLAGS)
+T_LIBEV_CPPFLAGS = -I$(top_srcdir)/t -DEVIX_TEST_LIBEV $(T_KQUEUE_CPPFLAGS)
 
 check_LIBRARIES = t/libtest-evix.a
 t_libtest_evix_a_SOURCES = $(T_HARNESS)
@@ -77,3 +86,17 @@ check_PROGRAMS += t/wait_wrapper
 TESTS += t/wait_wrapper
 t_wait_wrapper_CPPFLAGS = $(T_EVIX_CPPFLAGS)
 t_wait_wrapper_LDADD = $(T_EVIX_LIBS)
+
+## Per-backend edge cases (fd reuse, restart in one iteration, 10^4 fds,
+## EINTR), on every backend including the emulated kqueue.
+check_PROGRAMS += t/backend_cases
+TESTS += t/backend_cases
+t_backend_cases_CPPFLAGS = $(T_EVIX_CPPFLAGS)
+t_backend_cases_LDADD = $(T_EVIX_LIBS)
+if HAVE_LIBEV
+check_PROGRAMS += t/backend_cases-libev
+TESTS += t/backend_cases-libev
+t_backend_cases_libev_SOURCES = t/backend_cases.c
+t_backend_cases_libev_CPPFLAGS = $(T_LIBEV_CPPFLAGS)
+t_backend_cases_libev_LDADD = $(T_LIBEV_LIBS)
+endif

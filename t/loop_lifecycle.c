@@ -168,7 +168,8 @@ test_new_loops(const struct test_backend *b)
 {
   struct ev_loop *l1, *l2, *d;
   int fds0, fds1, fds2, bad = -1;
-  int want = b->flag == EVBACKEND_EPOLL ? 1 : 0;
+  /* Backends with a kernel object (epoll, kqueue, io_uring) use one fd. */
+  int want = backend_uses_fd(b->flag);
 
   d = ev_default_loop(EVFLAG_NOENV);
   fds0 = count_open_fds();
@@ -256,7 +257,7 @@ test_lazy_fds(const struct test_backend *b)
 
   /* At least a wake-up descriptor for the async watcher must exist on top
    * of the backend's own. */
-  ok(count_open_fds() > fds0 + (b->flag == EVBACKEND_EPOLL ? 1 : 0),
+  ok(count_open_fds() > fds0 + backend_uses_fd(b->flag),
      "watchers needing helper fds opened them [%s]", bn);
   if (!ok(all_fds_cloexec(&bad), "fds opened for async/periodic/stat/signal "
           "watchers are close-on-exec [%s]", bn))

@@ -4,8 +4,9 @@
 # Builds evix out of tree twice - a normal build and one with
 # AddressSanitizer + UBSan - with warnings as errors, runs `make check` in
 # each (the TAP suite, every test on every backend, against evix, the
-# system libev, and evix standing in for libev.so.4), then the threaded
-# tests in a ThreadSanitizer build, then `make distcheck`.  Ends with one line:
+# system libev, and evix standing in for libev.so.4), then a build with
+# the kqueue backend on its test emulation, the threaded tests in a
+# ThreadSanitizer build, and `make distcheck`.  Ends with one line:
 # "N passed, M failed", counting every TAP test point of both builds, plus
 # one point each for the builds and distcheck themselves.
 set -u
@@ -107,6 +108,11 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_OPTIONS UBSAN_OPTIONS
 build sanitize --enable-sanitizers
+
+# The whole suite once more with the kqueue backend built against the
+# test emulation in t/kqueue (Linux has no kqueue): every test then also
+# runs on kqueue.  A test build: never installed.
+build kqueue-emulation --enable-kqueue-emulation
 
 # ThreadSanitizer cannot be combined with ASan: a third build, for the
 # tests where threads share a loop (ev_async from other threads).

@@ -60,6 +60,19 @@ backend_name(unsigned int flag)
   return "?";
 }
 
+int
+backend_uses_fd(unsigned int flag)
+{
+  return flag == EVBACKEND_EPOLL || flag == EVBACKEND_KQUEUE ||
+         flag == EVBACKEND_IOURING;
+}
+
+int
+backend_forgets_closed_fds(unsigned int flag)
+{
+  return flag == EVBACKEND_EPOLL || flag == EVBACKEND_KQUEUE;
+}
+
 static int
 wanted_by_env(const char *name)
 {

@@ -45,6 +45,15 @@ void for_each_backend(void (*fn)(const struct test_backend *b));
 /* Name of one EVBACKEND_* bit, or "?". */
 const char *backend_name(unsigned int flag);
 
+/* 1 for backends that keep a kernel object open (epoll, kqueue,
+ * io_uring): one descriptor per loop. */
+int backend_uses_fd(unsigned int flag);
+
+/* 1 for backends whose kernel drops a registration silently when the fd
+ * is closed (epoll, kqueue): such an fd never reports anything again, while
+ * poll and select see it as invalid (EV_ERROR). */
+int backend_forgets_closed_fds(unsigned int flag);
+
 /* ev_loop_new(flag | EVFLAG_NOENV); bails out when that fails. */
 struct ev_loop *test_loop_new(unsigned int flag);
 
