@@ -349,3 +349,25 @@ async_counts(const struct bench_opts *opts, struct async_counts *c)
   c->trips_2cpu = q ? 500 : 4000;
   c->pingpong_batches = 3;
 }
+
+void
+bench_set_nonblock(int fd)
+{
+  int fl = fcntl(fd, F_GETFL);
+
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+    bench_fail("fcntl(O_NONBLOCK): %s", strerror(errno));
+}
+
+const char *
+bench_backend_name(unsigned int backend)
+{
+  switch (backend) {
+  case 0x01: return "select";
+  case 0x02: return "poll";
+  case 0x04: return "epoll";
+  case 0x08: return "kqueue";
+  case 0x80: return "io_uring";
+  default: return "other";
+  }
+}

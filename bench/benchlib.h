@@ -74,6 +74,14 @@ void bench_pin_thread(int cpu);
 
 /* ---- descriptors --------------------------------------------------------- */
 
+/* Sets O_NONBLOCK or fails the benchmark. */
+void bench_set_nonblock(int fd);
+
+/* The name of an EVBACKEND_* value ("epoll", "io_uring", ...), for the
+ * "# backend NAME" note that run.sh shows.  The values are libev's ABI, so
+ * this needs no <ev.h>. */
+const char *bench_backend_name(unsigned int backend);
+
 /* Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft
  * limit. */
 long bench_raise_nofile(void);

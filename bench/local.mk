@@ -16,9 +16,9 @@ BENCH_LIBEV_LIBS = -lev -lm
 
 BENCH_PROGS = bench/pipe_ring$(EXEEXT) bench/timers$(EXEEXT) \
 	bench/loop_overhead$(EXEEXT) bench/async$(EXEEXT) \
-	bench/conn_memory$(EXEEXT)
+	bench/conn_memory$(EXEEXT) bench/tcp_echo$(EXEEXT)
 EXTRA_PROGRAMS += bench/pipe_ring bench/timers bench/loop_overhead \
-	bench/async bench/conn_memory
+	bench/async bench/conn_memory bench/tcp_echo
 
 bench_pipe_ring_SOURCES = bench/pipe_ring.c $(BENCH_LIB)
 bench_pipe_ring_CPPFLAGS = $(BENCH_EVIX_CPPFLAGS)
@@ -37,13 +37,17 @@ bench_async_LDADD = $(BENCH_EVIX_LIBS) $(PTHREAD_LIBS)
 bench_conn_memory_SOURCES = bench/conn_memory.c $(BENCH_LIB)
 bench_conn_memory_CPPFLAGS = $(BENCH_EVIX_CPPFLAGS)
 bench_conn_memory_LDADD = $(BENCH_EVIX_LIBS)
+bench_tcp_echo_SOURCES = bench/tcp_echo.c $(BENCH_LIB)
+bench_tcp_echo_CPPFLAGS = $(BENCH_EVIX_CPPFLAGS)
+bench_tcp_echo_LDADD = $(BENCH_EVIX_LIBS)
 
 if HAVE_LIBEV
 BENCH_PROGS += bench/pipe_ring-libev$(EXEEXT) bench/timers-libev$(EXEEXT) \
 	bench/loop_overhead-libev$(EXEEXT) bench/async-libev$(EXEEXT) \
-	bench/conn_memory-libev$(EXEEXT)
+	bench/conn_memory-libev$(EXEEXT) bench/tcp_echo-libev$(EXEEXT)
 EXTRA_PROGRAMS += bench/pipe_ring-libev bench/timers-libev \
-	bench/loop_overhead-libev bench/async-libev bench/conn_memory-libev
+	bench/loop_overhead-libev bench/async-libev bench/conn_memory-libev \
+	bench/tcp_echo-libev
 bench_pipe_ring_libev_SOURCES = bench/pipe_ring.c $(BENCH_LIB)
 bench_pipe_ring_libev_CPPFLAGS = $(BENCH_LIBEV_CPPFLAGS)
 bench_pipe_ring_libev_LDADD = $(BENCH_LIBEV_LIBS)
@@ -60,6 +64,9 @@ bench_async_libev_LDADD = $(BENCH_LIBEV_LIBS) $(PTHREAD_LIBS)
 bench_conn_memory_libev_SOURCES = bench/conn_memory.c $(BENCH_LIB)
 bench_conn_memory_libev_CPPFLAGS = $(BENCH_LIBEV_CPPFLAGS)
 bench_conn_memory_libev_LDADD = $(BENCH_LIBEV_LIBS)
+bench_tcp_echo_libev_SOURCES = bench/tcp_echo.c $(BENCH_LIB)
+bench_tcp_echo_libev_CPPFLAGS = $(BENCH_LIBEV_CPPFLAGS)
+bench_tcp_echo_libev_LDADD = $(BENCH_LIBEV_LIBS)
 endif
 
 # The floors use epoll (and eventfd) directly.

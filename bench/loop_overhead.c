@@ -133,6 +133,11 @@ main(int argc, char **argv)
              "Loop overhead: empty and idle iterations (ns per iteration),\n"
              "loop create+destroy (ns per pair).",
              60, &opts);
+  {
+    struct ev_loop *probe = new_loop();
+    bench_note("backend %s", bench_backend_name(ev_backend(probe)));
+    ev_loop_destroy(probe);
+  }
   iters = opts.quick ? 50000 : 500000;
   bench_nowait(iters);
   bench_idle(iters, 0);

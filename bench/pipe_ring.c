@@ -114,17 +114,6 @@ run_case(const struct ring_case *c, int with_timers)
   return (double)(t1 - t0) / (double)c->events;
 }
 
-static const char *
-backend_name(unsigned int backend)
-{
-  switch (backend) {
-  case EVBACKEND_SELECT: return "select";
-  case EVBACKEND_POLL: return "poll";
-  case EVBACKEND_EPOLL: return "epoll";
-  default: return "other";
-  }
-}
-
 int
 main(int argc, char **argv)
 {
@@ -140,7 +129,7 @@ main(int argc, char **argv)
   probe = ev_loop_new(EVFLAG_AUTO);
   if (probe == NULL)
     bench_fail("ev_loop_new failed");
-  bench_note("backend %s", backend_name(ev_backend(probe)));
+  bench_note("backend %s", bench_backend_name(ev_backend(probe)));
   ev_loop_destroy(probe);
 
   /* 64 descriptors are left for stdio and the loop's own. */

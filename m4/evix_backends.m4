@@ -20,8 +20,44 @@ AC_DEFUN([EVIX_BACKEND], [
   AM_CONDITIONAL([BACKEND_$2], [test "x$evix_have_$1" = xyes])
 ])
 
+# io_uring has no libc function to look for: the backend makes the system
+# calls itself, so the kernel header is all it needs at build time.  Whether
+# the running kernel allows io_uring is decided at run time.
+AC_DEFUN([EVIX_BACKEND_IOURING], [
+  AC_ARG_ENABLE([iouring],
+    [AS_HELP_STRING([--disable-iouring], [do not build the io_uring backend])],
+    [], [enable_iouring=auto])
+  evix_have_iouring=no
+  AS_IF([test "x$enable_iouring" != xno], [
+    AC_CACHE_CHECK([for linux/io_uring.h with poll requests],
+      [evix_cv_iouring_header], [
+      AC_COMPILE_IFELSE([AC_LANG_PROGRAM([[
+#include <linux/io_uring.h>
+#include <sys/syscall.h>
+]], [[
+struct io_uring_params p;
+struct io_uring_sqe sqe;
+sqe.opcode = IORING_OP_POLL_REMOVE;
+sqe.poll_events = 1;
+p.features = IORING_FEAT_NODROP;
+(void)sqe;
+(void)p;
+return IORING_OFF_SQES == 0;
+]])], [evix_cv_iouring_header=yes], [evix_cv_iouring_header=no])])
+    evix_have_iouring=$evix_cv_iouring_header
+  ])
+  AS_IF([test "x$enable_iouring" = xyes && test "x$evix_have_iouring" != xyes],
+    [AC_MSG_ERROR([--enable-iouring given, but linux/io_uring.h is missing or too old])])
+  AS_IF([test "x$evix_have_iouring" = xyes], [
+    AC_DEFINE([HAVE_BACKEND_IOURING], [1], [Define to build the io_uring backend.])
+    evix_backends="$evix_backends io_uring"
+  ])
+  AM_CONDITIONAL([BACKEND_IOURING], [test "x$evix_have_iouring" = xyes])
+])
+
 AC_DEFUN([EVIX_CHECK_BACKENDS], [
   evix_backends=
+  EVIX_BACKEND_IOURING
   EVIX_BACKEND([kqueue], [KQUEUE_NATIVE], [sys/event.h], [kqueue])
 
   dnl Linux has no kqueue.  For the test suite, the kqueue backend can be

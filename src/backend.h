@@ -54,6 +54,15 @@ struct evix_backend {
 #ifdef HAVE_BACKEND_KQUEUE
 extern const struct evix_backend evix__backend_kqueue;
 #endif
+#ifdef HAVE_BACKEND_IOURING
+extern const struct evix_backend evix__backend_iouring;
+/* Whether the running kernel lets this process set up and use a ring
+ * (it may lack io_uring, have it switched off, or filter it). */
+int evix__iouring_usable(void);
+/* Hands queued registration changes to the kernel without waiting, for a
+ * loop that is embedded: the outer loop is about to block on its fd. */
+void evix__iouring_flush(struct ev_loop *loop);
+#endif
 #ifdef HAVE_BACKEND_EPOLL
 extern const struct evix_backend evix__backend_epoll;
 #endif

@@ -13,6 +13,7 @@
  *  - a fork watcher that forwards ev_loop_fork to the embedded loop.
  * Together with the embed itself they hold four loop references.
  */
+#include "backend.h"
 #include "pending.h"
 
 #define EMBED_OF(ptr, member) \
@@ -49,6 +50,12 @@ embed_prepare_cb(struct ev_loop *loop, ev_prepare *prepare, int revents)
     evix__fd_reify(other);
     ev_run(other, EVRUN_NOWAIT);
   }
+#ifdef HAVE_BACKEND_IOURING
+  /* io_uring queues re-arms after events and submits them with its next
+   * wait; the outer loop would block before that wait comes. */
+  if (other->backend == &evix__backend_iouring)
+    evix__iouring_flush(other);
+#endif
 }
 
 static void

@@ -42,6 +42,9 @@ install-exec-local:
 else
 EVIX_KQUEUE_CPPFLAGS =
 endif
+if BACKEND_IOURING
+libevix_la_SOURCES += src/backend_iouring.c src/iouring_sys.h
+endif
 if BACKEND_EPOLL
 libevix_la_SOURCES += src/backend_epoll.c
 endif

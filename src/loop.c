@@ -19,6 +19,9 @@ static const struct evix_backend *const backends[] = {
 #ifdef HAVE_BACKEND_KQUEUE
   &evix__backend_kqueue,
 #endif
+#ifdef HAVE_BACKEND_IOURING
+  &evix__backend_iouring,
+#endif
 #ifdef HAVE_BACKEND_EPOLL
   &evix__backend_epoll,
 #endif
@@ -36,8 +39,9 @@ struct ev_loop *ev_default_loop_ptr;
 
 static struct ev_loop default_loop_struct;
 
-unsigned int
-ev_supported_backends(void) EV_NOEXCEPT
+/* The backends compiled in, without asking the kernel. */
+static unsigned int
+compiled_backends(void)
 {
   unsigned int mask = 0;
   size_t i;
@@ -47,9 +51,23 @@ ev_supported_backends(void) EV_NOEXCEPT
 }
 
 unsigned int
+ev_supported_backends(void) EV_NOEXCEPT
+{
+  unsigned int mask = compiled_backends();
+#ifdef HAVE_BACKEND_IOURING
+  /* Compiled in is not enough: the kernel must let us use it. */
+  if (!evix__iouring_usable())
+    mask &= ~(unsigned int)EVBACKEND_IOURING;
+#endif
+  return mask;
+}
+
+unsigned int
 ev_recommended_backends(void) EV_NOEXCEPT
 {
-  unsigned int mask = ev_supported_backends();
+  /* Not ev_supported_backends(): io_uring, the one backend it probes the
+   * kernel for, is left out below anyway, and every ev_loop_new(0) asks. */
+  unsigned int mask = compiled_backends();
 
   /* libev's policy: kqueue misbehaves with anything but sockets and pipes
    * everywhere except NetBSD; macOS's poll is built on kqueue; FreeBSD's

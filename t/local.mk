@@ -24,11 +24,20 @@ T_KQUEUE_CPPFLAGS = -DEVIX_TEST_KQUEUE
 else
 T_KQUEUE_CPPFLAGS =
 endif
+if BACKEND_IOURING
+# Tests know that the evix under test has an io_uring backend (which the
+# running kernel may still refuse).
+T_IOURING_CPPFLAGS = -DEVIX_TEST_IOURING
+else
+T_IOURING_CPPFLAGS =
+endif
 if KQUEUE_EMULATION
 AM_TESTS_ENVIRONMENT += EVIX_KQUEUE_EMULATION=1; export EVIX_KQUEUE_EMULATION;
 endif
-T_EVIX_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/t $(T_KQUEUE_CPPFLAGS)
-T_LIBEV_CPPFLAGS = -I$(top_srcdir)/t -DEVIX_TEST_LIBEV $(T_KQUEUE_CPPFLAGS)
+T_EVIX_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/t $(T_KQUEUE_CPPFLAGS) \
+	$(T_IOURING_CPPFLAGS)
+T_LIBEV_CPPFLAGS = -I$(top_srcdir)/t -DEVIX_TEST_LIBEV $(T_KQUEUE_CPPFLAGS) \
+	$(T_IOURING_CPPFLAGS)
 
 check_LIBRARIES = t/libtest-evix.a
 t_libtest_evix_a_SOURCES = $(T_HARNESS)

@@ -107,6 +107,10 @@ fi
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_OPTIONS UBSAN_OPTIONS
+# The gem compiles its own copy of the library and ran with the normal
+# build; the sanitizer builds are for the C suite.
+EVIX_SKIP_RUBY=1
+export EVIX_SKIP_RUBY
 build sanitize --enable-sanitizers
 
 # The whole suite once more with the kqueue backend built against the

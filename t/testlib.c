@@ -70,7 +70,10 @@ backend_uses_fd(unsigned int flag)
 int
 backend_forgets_closed_fds(unsigned int flag)
 {
-  return flag == EVBACKEND_EPOLL || flag == EVBACKEND_KQUEUE;
+  /* io_uring does not forget, but its poll request holds the file open,
+   * so the close is just as invisible. */
+  return flag == EVBACKEND_EPOLL || flag == EVBACKEND_KQUEUE ||
+         flag == EVBACKEND_IOURING;
 }
 
 static int

@@ -38,6 +38,14 @@ if have_header("sys/select.h") && have_func("select", "sys/select.h")
   $defs << "-DHAVE_BACKEND_SELECT=1"
   backends << "select"
 end
+if have_header("sys/event.h") && have_func("kqueue", "sys/event.h")
+  $defs << "-DHAVE_BACKEND_KQUEUE=1"
+  backends << "kqueue"
+end
+if have_header("linux/io_uring.h") && have_header("sys/syscall.h")
+  $defs << "-DHAVE_BACKEND_IOURING=1"
+  backends << "iouring"
+end
 abort "evix: no event backend (epoll, poll, select) found" if backends.empty?
 %w[sys/eventfd.h sys/signalfd.h sys/timerfd.h sys/inotify.h].each { |h| have_header(h) }
 %w[pipe2 eventfd signalfd timerfd_create inotify_init1].each { |f| have_func(f) }
@@ -57,6 +65,10 @@ create_header("evix_ext_config.h")
 library_files = Dir[File.join(lib_src, "*.c")].map { |f| File.basename(f) }
 # The libevent emulation is for C programs; the gem does not need it.
 library_files -= %w[event.c event_init.c]
+# Only the backends this system has.
+library_files.reject! do |f|
+  f =~ /\Abackend_(\w+)\.c\z/ && !backends.include?($1)
+end
 ext_files = Dir[File.join(here, "*.c")].map { |f| File.basename(f) }
 clash = library_files & ext_files
 abort "evix: file names used by both the library and the extension: #{clash}" unless clash.empty?
