@@ -25,9 +25,13 @@ examples_echo_server_libev_LDADD = -lev
 endif
 
 TESTS += t/examples.sh
-EXTRA_DIST += examples/README.md examples/run.sh t/examples.sh
+EXTRA_DIST += examples/README.md examples/run.sh t/examples.sh \
+	examples/echo_server.rb examples/http_fetch.rb examples/run_ruby.sh
 
 # Builds the examples and runs them once, end to end (about two seconds).
 run-examples: examples/echo_server$(EXEEXT) examples/echo_client$(EXEEXT)
 	$(SHELL) $(top_srcdir)/examples/run.sh $(top_builddir)/examples
-.PHONY: run-examples
+# The Ruby examples (echo server and HTTP fetcher under Evix::Scheduler).
+run-ruby-examples:
+	$(SHELL) $(top_srcdir)/examples/run_ruby.sh
+.PHONY: run-examples run-ruby-examples

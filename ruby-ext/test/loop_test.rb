@@ -111,4 +111,38 @@ class LoopTest < Minitest::Test
     loop.run
     assert_equal 3, fired
   end
+
+  def test_default_loop_is_one_per_process
+    d = Evix::Loop.default
+    assert_kind_of Evix::Loop, d
+    refute d.closed?
+    assert_same d, Evix::Loop.default
+    assert_same d, Thread.new { Evix::Loop.default }.value
+  end
+
+  each_backend_test(:shortcuts_make_and_start_watchers) do
+    loop = new_loop
+    seen = []
+    made = [
+      loop.timer(0) { seen << :timer },
+      loop.periodic(offset: 0) { seen << :periodic },
+      loop.idle { |w| seen << :idle; w.stop },
+      loop.prepare { |w| seen << :prepare; w.stop },
+      loop.check { |w| seen << :check; w.stop },
+      loop.async { |w| seen << :async; w.stop }
+    ]
+    assert_equal [Evix::Timer, Evix::Periodic, Evix::Idle, Evix::Prepare, Evix::Check, Evix::Async],
+                 made.map(&:class)
+    assert made.all?(&:active?), "started"
+    made.last.send
+    run_until(loop) { seen.size == 6 }
+    assert_equal %i[async check idle periodic prepare timer], seen.sort
+    r, w = IO.pipe
+    io = loop.io(w, :w) { |me| seen << :io; me.stop }
+    assert_equal [Evix::IO, true], [io.class, io.active?]
+    run_until(loop) { seen.include?(:io) }
+  ensure
+    r&.close
+    w&.close
+  end
 end

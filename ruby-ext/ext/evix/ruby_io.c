@@ -5,7 +5,8 @@
  *
  * `io` is an IO object (kept alive by the watcher) or an Integer fd.  The
  * block gets Evix::READ / Evix::WRITE bits; Evix::ERROR means the fd was
- * found closed or invalid, and the watcher has been stopped.
+ * found closed or invalid, and the watcher has been stopped.  A closed IO
+ * raises IOError (from #new, #set and #start).
  */
 #include "evix_ext.h"
 
@@ -13,10 +14,22 @@
 
 static VALUE cIO;
 
+static int fd_of(VALUE io);
+
+/* An IO object is looked at again: closed since #new, it raises IOError
+ * (its number may name another file by now); reopened, its new fd is
+ * watched. */
 static void
-io_start(struct ev_loop *loop, ev_watcher *w)
+io_start(struct ev_loop *loop, ev_watcher *ew)
 {
-  ev_io_start(loop, (ev_io *)w);
+  evix_rb_watcher_t *w = ew->data;
+
+  if (!NIL_P(w->target)) {
+    int fd = fd_of(w->target);
+    if (fd != w->ev.io.fd)
+      ev_io_set(&w->ev.io, fd, w->ev.io.events & (EV_READ | EV_WRITE));
+  }
+  ev_io_start(loop, &w->ev.io);
 }
 
 static void

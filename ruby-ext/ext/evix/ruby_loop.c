@@ -9,12 +9,26 @@
 #include "evix_ext.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <unistd.h>
 
 VALUE evix_cLoop;
 
+/* Counts forks in this process's ancestry (the child side of pthread_atfork):
+ * a loop that last ran under another count is in a forked child.  Cheaper
+ * than a getpid() system call on every run. */
+static volatile unsigned int fork_generation;
+
+static void
+count_fork_in_child(void)
+{
+  ++fork_generation;
+}
+
 static ID id_epoll, id_poll, id_select, id_kqueue, id_io_uring;
 static ID id_default, id_once, id_nowait, id_one, id_all;
+
+static void stop_queued(evix_rb_loop_t *lp);
 
 /* ---- GC ------------------------------------------------------------------ */
 
@@ -55,11 +69,16 @@ loop_detach_all(evix_rb_loop_t *lp)
 static void
 loop_close(evix_rb_loop_t *lp)
 {
-  if (!lp->loop)
+  /* Stopping a watcher may call Ruby (restoring a trap, ending a helper
+   * thread), so another thread may get here meanwhile: it finds the loop
+   * closing, which counts as closed everywhere. */
+  if (!lp->loop || lp->closing)
     return;
+  lp->closing = 1;
   loop_detach_all(lp);
   ev_loop_destroy(lp->loop);
   lp->loop = NULL;
+  lp->closing = 0;
 }
 
 static void
@@ -68,7 +87,9 @@ loop_free(void *p)
   evix_rb_loop_t *lp = p;
 
   /* Only C work here: no Ruby calls, nothing that blocks. */
+  evix_rb_freeing = 1;
   loop_close(lp);
+  evix_rb_freeing = 0;
   xfree(lp->deferred);
   xfree(lp);
 }
@@ -108,7 +129,7 @@ evix_rb_loop_t *
 evix_rb_loop_get_open(VALUE obj)
 {
   evix_rb_loop_t *lp = evix_rb_loop_get(obj);
-  if (!lp->loop)
+  if (!lp->loop || lp->closing)
     rb_raise(rb_eIOError, "closed Evix::Loop");
   return lp;
 }
@@ -229,6 +250,7 @@ invoke_pending(struct ev_loop *loop)
   evix_rb_loop_t *lp = ev_userdata(loop);
 
   ev_invoke_pending(loop);
+  stop_queued(lp);
   if (!lp->interrupted && interrupts_pending(lp)) {
     lp->interrupted = 1;
     ev_break(loop, EVBREAK_ONE);
@@ -267,6 +289,7 @@ loop_initialize(int argc, VALUE *argv, VALUE self)
   if (!lp->loop)
     rb_sys_fail("ev_loop_new");
   lp->pid = getpid();
+  lp->fork_gen = fork_generation;
   ev_set_userdata(lp->loop, lp);
   ev_set_invoke_pending_cb(lp->loop, invoke_pending);
   evix_set_wait_wrapper(lp->loop, wait_wrapper, lp);
@@ -279,6 +302,7 @@ static VALUE
 loop_m_close(VALUE self)
 {
   evix_rb_loop_t *lp = evix_rb_loop_get(self);
+  evix_rb_loop_check_unlocked(lp);
   if (lp->running)
     rb_raise(rb_eRuntimeError, "cannot close an Evix::Loop while it runs");
   loop_close(lp);
@@ -288,7 +312,8 @@ loop_m_close(VALUE self)
 static VALUE
 loop_closed_p(VALUE self)
 {
-  return evix_rb_loop_get(self)->loop ? Qfalse : Qtrue;
+  evix_rb_loop_t *lp = evix_rb_loop_get(self);
+  return lp->loop && !lp->closing ? Qfalse : Qtrue;
 }
 
 /* ---- running -------------------------------------------------------------------- */
@@ -311,6 +336,62 @@ evix_rb_loop_defer(evix_rb_loop_t *lp, ev_watcher *w, int revents)
   lp->deferred[lp->ndeferred].w = w;
   lp->deferred[lp->ndeferred].revents = revents;
   ++lp->ndeferred;
+}
+
+int
+evix_rb_loop_undefer(evix_rb_loop_t *lp, ev_watcher *w)
+{
+  int i;
+
+  for (i = 0; i < lp->ndeferred; ++i)
+    if (lp->deferred[i].w == w) {
+      int revents = lp->deferred[i].revents;
+      lp->deferred[i] = lp->deferred[--lp->ndeferred];
+      return revents;
+    }
+  return 0;
+}
+
+int
+evix_rb_loop_is_deferred(evix_rb_loop_t *lp, ev_watcher *w)
+{
+  int i;
+
+  for (i = 0; i < lp->ndeferred; ++i)
+    if (lp->deferred[i].w == w)
+      return 1;
+  return 0;
+}
+
+void
+evix_rb_loop_check_unlocked(evix_rb_loop_t *lp)
+{
+  if (lp->locked)
+    rb_raise(rb_eRuntimeError, "an Evix::Loop cannot be changed, run or "
+                               "closed from a reschedule block");
+}
+
+void
+evix_rb_loop_stop_later(evix_rb_loop_t *lp, evix_rb_watcher_t *w)
+{
+  if (w->stop_queued)
+    return;
+  w->stop_queued = 1;
+  w->stop_next = lp->stop_later;
+  lp->stop_later = w;
+}
+
+/* Stops the watchers queued by evix_rb_loop_stop_later. */
+static void
+stop_queued(evix_rb_loop_t *lp)
+{
+  while (lp->stop_later) {
+    evix_rb_watcher_t *w = lp->stop_later;
+    lp->stop_later = w->stop_next;
+    w->stop_next = NULL;
+    w->stop_queued = 0;
+    evix_rb_watcher_stop(w);
+  }
 }
 
 /* Queues the events held back by an earlier exception again: ev_run runs
@@ -342,6 +423,7 @@ run_body(VALUE p)
 
     lp->interrupted = 0;
     a->result = ev_run(lp->loop, a->flags);
+    stop_queued(lp);
     tag = lp->exc_tag;
     if (tag) {
       lp->exc_tag = 0;
@@ -373,12 +455,14 @@ evix_rb_loop_run(evix_rb_loop_t *lp, int flags)
 {
   struct run_args a;
 
-  if (!lp->loop)
+  if (!lp->loop || lp->closing)
     rb_raise(rb_eIOError, "closed Evix::Loop");
+  evix_rb_loop_check_unlocked(lp);
   if (lp->running)
     rb_raise(rb_eRuntimeError, "Evix::Loop#run is already running");
-  if (getpid() != lp->pid) {
+  if (lp->fork_gen != fork_generation) {
     /* First run in a forked child: new kernel state for the loop. */
+    lp->fork_gen = fork_generation;
     lp->pid = getpid();
     ev_loop_fork(lp->loop);
   }
@@ -455,6 +539,7 @@ static VALUE
 loop_update_now(VALUE self)
 {
   evix_rb_loop_t *lp = evix_rb_loop_get_open(self);
+  evix_rb_loop_check_unlocked(lp);
   ev_now_update(lp->loop);
   return DBL2NUM(ev_now(lp->loop));
 }
@@ -521,6 +606,7 @@ loop_active_watchers(VALUE self)
 void
 evix_rb_init_loop(void)
 {
+  pthread_atfork(NULL, NULL, count_fork_in_child);
   id_epoll = rb_intern("epoll");
   id_poll = rb_intern("poll");
   id_select = rb_intern("select");

@@ -23,27 +23,9 @@ static const struct evix_rb_kind timer_kind = { "timer", timer_start,
                                                 timer_stop };
 
 static double
-seconds(VALUE v, const char *what)
-{
-  double d;
-
-  if (!RB_FLOAT_TYPE_P(v) && !RB_INTEGER_TYPE_P(v) &&
-      !rb_obj_is_kind_of(v, rb_cNumeric))
-    rb_raise(rb_eTypeError, "%s must be Numeric (seconds), not %" PRIsVALUE,
-             what, rb_obj_class(v));
-  d = NUM2DBL(v);
-  if (d != d)
-    rb_raise(rb_eArgError, "%s must not be NaN", what);
-  return d;
-}
-
-static double
 repeat_value(VALUE v)
 {
-  double r = NIL_P(v) ? 0. : seconds(v, "repeat");
-  if (r < 0.)
-    rb_raise(rb_eArgError, "repeat must not be negative (%g)", r);
-  return r;
+  return NIL_P(v) ? 0. : evix_rb_seconds(v, "repeat", 1);
 }
 
 /* Evix::Timer.new(loop, after, repeat = 0) { |timer| } */
@@ -55,7 +37,7 @@ timer_initialize(int argc, VALUE *argv, VALUE self)
   double a, r;
 
   rb_scan_args(argc, argv, "21&", &loop, &after, &repeat, &block);
-  a = seconds(after, "after");
+  a = evix_rb_seconds(after, "after", 0);
   r = repeat_value(repeat);
   w = evix_rb_watcher_setup(self, loop, &timer_kind, block);
   ev_timer_set(&w->ev.timer, a, r);
@@ -71,7 +53,7 @@ timer_set(int argc, VALUE *argv, VALUE self)
   double a, r;
 
   rb_scan_args(argc, argv, "11", &after, &repeat);
-  a = seconds(after, "after");
+  a = evix_rb_seconds(after, "after", 0);
   r = repeat_value(repeat);
   if (ev_is_active(&w->ev.w))
     rb_raise(rb_eRuntimeError, "cannot set an active Evix::Timer; stop it "
@@ -87,8 +69,7 @@ timer_again(VALUE self)
 {
   evix_rb_watcher_t *w = evix_rb_watcher_get(self);
 
-  if (!w->loop || !w->loop->loop)
-    rb_raise(rb_eIOError, "the watcher's Evix::Loop is closed");
+  evix_rb_watcher_check_usable(w);
   ev_timer_again(w->loop->loop, &w->ev.timer);
   if (ev_is_active(&w->ev.w))
     evix_rb_watcher_start(w); /* links it if it was not active */

@@ -8,6 +8,7 @@
 #include "evix_ext.h"
 
 VALUE evix_cWatcher;
+int evix_rb_freeing;
 
 static ID id_call, id_r, id_w, id_rw, id_read, id_write, id_readwrite;
 
@@ -83,6 +84,16 @@ evix_rb_watcher_detach(evix_rb_watcher_t *w)
   else if (lp->loop && w->kind)
     ev_clear_pending(lp->loop, &w->ev.w);
   unlink_watcher(w);
+  evix_rb_loop_undefer(lp, &w->ev.w);
+  if (w->stop_queued) {
+    evix_rb_watcher_t **pp = &lp->stop_later;
+    while (*pp && *pp != w)
+      pp = &(*pp)->stop_next;
+    if (*pp)
+      *pp = w->stop_next;
+    w->stop_next = NULL;
+    w->stop_queued = 0;
+  }
   /* Off the loop's list of all its watchers. */
   if (w->all_prev)
     w->all_prev->all_next = w->all_next;
@@ -100,7 +111,9 @@ watcher_free(void *p)
   evix_rb_watcher_t *w = p;
 
   /* Plain C: stop the libev watcher if the loop still exists. */
+  evix_rb_freeing = 1;
   evix_rb_watcher_detach(w);
+  evix_rb_freeing = 0;
   xfree(w->kind_data);
   xfree(w);
 }
@@ -108,8 +121,12 @@ watcher_free(void *p)
 static size_t
 watcher_memsize(const void *p)
 {
-  (void)p;
-  return sizeof(evix_rb_watcher_t);
+  const evix_rb_watcher_t *w = p;
+  size_t n = sizeof *w;
+
+  if (w->kind && w->kind->memsize)
+    n += w->kind->memsize(w);
+  return n;
 }
 
 const rb_data_type_t evix_rb_watcher_type = {
@@ -185,17 +202,18 @@ evix_rb_watcher_sync(evix_rb_watcher_t *w)
     unlink_watcher(w);
 }
 
-static void
-check_usable(evix_rb_watcher_t *w)
+void
+evix_rb_watcher_check_usable(evix_rb_watcher_t *w)
 {
-  if (!w->loop || !w->loop->loop)
+  if (!w->loop || !w->loop->loop || w->loop->closing)
     rb_raise(rb_eIOError, "the watcher's Evix::Loop is closed");
+  evix_rb_loop_check_unlocked(w->loop);
 }
 
 void
 evix_rb_watcher_start(evix_rb_watcher_t *w)
 {
-  check_usable(w);
+  evix_rb_watcher_check_usable(w);
   if (!ev_is_active(&w->ev.w))
     w->kind->start(w->loop->loop, &w->ev.w);
   if (ev_is_active(&w->ev.w))
@@ -207,7 +225,15 @@ evix_rb_watcher_stop(evix_rb_watcher_t *w)
 {
   if (!w->loop || !w->loop->loop)
     return;
+  evix_rb_loop_check_unlocked(w->loop);
   w->kind->stop(w->loop->loop, &w->ev.w);
+  /* The kind may have called Ruby, and so let another thread start w
+   * again: only an inactive watcher leaves the active list. */
+  if (!w->loop || !w->loop->loop || ev_is_active(&w->ev.w))
+    return;
+  /* Like libev's stop, which clears pending events: an event held back
+   * by an exception is pending too. */
+  evix_rb_loop_undefer(w->loop, &w->ev.w);
   unlink_watcher(w);
 }
 
@@ -222,12 +248,21 @@ static VALUE
 call_callback(VALUE p)
 {
   struct call_args *a = (struct call_args *)p;
-  VALUE cb = a->w->callback;
-  VALUE args[2];
+  evix_rb_watcher_t *w = a->w;
+  VALUE cb, args[2];
   int arity;
 
-  args[0] = a->w->self;
-  args[1] = INT2NUM(a->revents);
+  args[0] = w->self;
+  if (w->kind->event_arg) {
+    args[1] = w->kind->event_arg(w, a->revents);
+    if (args[1] == Qundef)
+      return Qnil;
+  } else {
+    args[1] = INT2NUM(a->revents);
+  }
+  cb = w->callback;
+  if (NIL_P(cb))
+    return Qnil;
   /* Blocks take what they ask for; lambdas exactly their arity. */
   arity = rb_proc_arity(cb);
   if (rb_proc_lambda_p(cb) && arity >= 0 && arity < 2)
@@ -254,7 +289,7 @@ evix_rb_watcher_dispatch(struct ev_loop *loop, ev_watcher *ew, int revents)
   /* libev stops some watchers before calling back (one-shot timers, io
    * watchers on a bad fd): they no longer need the loop's reference. */
   evix_rb_watcher_sync(w);
-  if (NIL_P(w->callback))
+  if (NIL_P(w->callback) && !w->kind->event_arg)
     return;
 
   self = w->self;
@@ -295,6 +330,23 @@ evix_rb_events(VALUE events)
   return 0;
 }
 
+double
+evix_rb_seconds(VALUE v, const char *what, int nonneg)
+{
+  double d;
+
+  if (!RB_FLOAT_TYPE_P(v) && !RB_INTEGER_TYPE_P(v) &&
+      !rb_obj_is_kind_of(v, rb_cNumeric))
+    rb_raise(rb_eTypeError, "%s must be Numeric (seconds), not %" PRIsVALUE,
+             what, rb_obj_class(v));
+  d = NUM2DBL(v);
+  if (d != d)
+    rb_raise(rb_eArgError, "%s must not be NaN", what);
+  if (nonneg && d < 0.)
+    rb_raise(rb_eArgError, "%s must not be negative (%g)", what, d);
+  return d;
+}
+
 /* ---- Evix::Watcher methods -------------------------------------------------- */
 
 /* #start -> self */
@@ -324,7 +376,13 @@ static VALUE
 watcher_pending_p(VALUE self)
 {
   evix_rb_watcher_t *w = evix_rb_watcher_get(self);
-  return w->kind && ev_is_pending(&w->ev.w) ? Qtrue : Qfalse;
+
+  if (!w->kind)
+    return Qfalse;
+  if (ev_is_pending(&w->ev.w))
+    return Qtrue;
+  return w->loop && evix_rb_loop_is_deferred(w->loop, &w->ev.w) ? Qtrue
+                                                                 : Qfalse;
 }
 
 static VALUE
@@ -382,7 +440,7 @@ watcher_feed(int argc, VALUE *argv, VALUE self)
   VALUE rev = Qnil;
 
   rb_scan_args(argc, argv, "01", &rev);
-  check_usable(w);
+  evix_rb_watcher_check_usable(w);
   ev_feed_event(w->loop->loop, &w->ev.w, NIL_P(rev) ? 0 : NUM2INT(rev));
   return self;
 }
@@ -392,8 +450,9 @@ static VALUE
 watcher_clear_pending(VALUE self)
 {
   evix_rb_watcher_t *w = watcher_get_ready(self);
-  check_usable(w);
-  return INT2NUM(ev_clear_pending(w->loop->loop, &w->ev.w));
+  evix_rb_watcher_check_usable(w);
+  return INT2NUM(ev_clear_pending(w->loop->loop, &w->ev.w) |
+                 evix_rb_loop_undefer(w->loop, &w->ev.w));
 }
 
 void
@@ -424,6 +483,15 @@ evix_rb_init_watcher(void)
   rb_define_const(evix_mEvix, "READ", INT2NUM(EV_READ));
   rb_define_const(evix_mEvix, "WRITE", INT2NUM(EV_WRITE));
   rb_define_const(evix_mEvix, "TIMER", INT2NUM(EV_TIMER));
+  rb_define_const(evix_mEvix, "PERIODIC", INT2NUM(EV_PERIODIC));
+  rb_define_const(evix_mEvix, "SIGNAL", INT2NUM(EV_SIGNAL));
+  rb_define_const(evix_mEvix, "CHILD", INT2NUM(EV_CHILD));
+  rb_define_const(evix_mEvix, "STAT", INT2NUM(EV_STAT));
+  rb_define_const(evix_mEvix, "IDLE", INT2NUM(EV_IDLE));
+  rb_define_const(evix_mEvix, "PREPARE", INT2NUM(EV_PREPARE));
+  rb_define_const(evix_mEvix, "CHECK", INT2NUM(EV_CHECK));
+  rb_define_const(evix_mEvix, "ASYNC", INT2NUM(EV_ASYNC));
+  rb_define_const(evix_mEvix, "CUSTOM", INT2NUM(EV_CUSTOM));
   rb_define_const(evix_mEvix, "ERROR", INT2NUM(EV_ERROR));
   rb_define_const(evix_mEvix, "MINPRI", INT2NUM(EV_MINPRI));
   rb_define_const(evix_mEvix, "MAXPRI", INT2NUM(EV_MAXPRI));
