@@ -4,9 +4,10 @@
 ## out of tree and runs ruby-ext/test/*_test.rb as TAP; the GC-stress and
 ## compaction variants run through small wrappers.
 
-TESTS += t/ruby.sh t/ruby_gc_stress.sh t/ruby_compact.sh t/ruby_examples.sh
+TESTS += t/ruby.sh t/ruby_gc_stress.sh t/ruby_compact.sh t/ruby_examples.sh \
+	t/ruby_gem.sh
 EXTRA_DIST += t/ruby.sh t/ruby_gc_stress.sh t/ruby_compact.sh \
-	t/ruby_examples.sh ruby-ext
+	t/ruby_examples.sh t/ruby_gem.sh ruby-ext
 
 # The whole ruby-ext directory goes into the tarball, minus build output.
 dist-hook:
