@@ -86,5 +86,6 @@ AC_DEFUN([EVIX_CHECK_BACKENDS], [
   AS_IF([test -z "$evix_backends"],
     [AC_MSG_ERROR([no usable event backend (epoll, poll or select) found])])
   AC_CHECK_HEADERS([sys/eventfd.h sys/signalfd.h sys/timerfd.h sys/inotify.h])
-  AC_CHECK_FUNCS([pipe2 eventfd accept4 signalfd timerfd_create inotify_init1])
+  AC_CHECK_FUNCS([pipe2 eventfd accept4 signalfd timerfd_create inotify_init1 \
+                  epoll_pwait2 ppoll])
 ])

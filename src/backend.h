@@ -85,4 +85,22 @@ evix__timeout_ms(ev_tstamp timeout)
   return (int)(timeout * 1e3 + 0.9999);
 }
 
+/* Converts a wait in seconds to a timespec, rounded up to the next
+ * nanosecond (the loop never wakes before a timer is due) and capped
+ * like evix__timeout_ms. */
+static inline void
+evix__timeout_ts(ev_tstamp timeout, struct timespec *ts)
+{
+  if (!(timeout > 0.))
+    timeout = 0.;
+  else if (timeout > 1e6)
+    timeout = 1e6;
+  ts->tv_sec = (time_t)timeout;
+  ts->tv_nsec = (long)((timeout - (ev_tstamp)ts->tv_sec) * 1e9 + 0.999);
+  if (ts->tv_nsec > 999999999L) {
+    ++ts->tv_sec;
+    ts->tv_nsec = 0;
+  }
+}
+
 #endif

@@ -20,13 +20,39 @@
  *     the kernel reports an event nobody wants any more.
  *  e) The registration does not survive fork() sensibly: the child shares
  *     the parent's epoll set, so it gets a new one (reinit).
- *  f) epoll_wait takes milliseconds: waits are rounded up, never down.
+ *  f) epoll_wait takes milliseconds, so a timer due in 0.2 ms would wait
+ *     a whole one.  Where the kernel has epoll_pwait2 (Linux 5.11) the wait
+ *     takes a timespec instead; elsewhere, or when a sandbox refuses the
+ *     call, waits are rounded up to milliseconds, never down.
  */
 #include "backend.h"
 
 #include <errno.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+
+#if defined(HAVE_EPOLL_PWAIT2) || defined(SYS_epoll_pwait2)
+#define EVIX_PWAIT2 1
+/* Whether epoll_pwait2 works in this process: 0 not known yet, 1 yes, -1
+ * no (ENOSYS from an older kernel, EPERM from a seccomp filter).  Every
+ * thread finds the same answer, so plain relaxed accesses suffice. */
+static int pwait2_ok;
+
+static int
+pwait2(int epfd, struct epoll_event *events, int max, ev_tstamp timeout)
+{
+  struct timespec ts;
+
+  evix__timeout_ts(timeout, &ts);
+#ifdef HAVE_EPOLL_PWAIT2
+  return epoll_pwait2(epfd, events, max, &ts, NULL);
+#else
+  return (int)syscall(SYS_epoll_pwait2, epfd, events, max, &ts, NULL, 0);
+#endif
+}
+#endif
 
 struct epoll_state {
   struct epoll_event *events;
@@ -165,6 +191,17 @@ epoll_wait_backend(struct ev_loop *loop, ev_tstamp timeout)
   /* Always-ready files must not wait behind a long timeout. */
   if (st->epermcnt)
     timeout = 0.;
+#ifdef EVIX_PWAIT2
+  if (timeout > 0. && __atomic_load_n(&pwait2_ok, __ATOMIC_RELAXED) >= 0) {
+    int n = pwait2(loop->backend_fd, st->events, st->eventmax, timeout);
+    if (EVIX_LIKELY(n >= 0 || (errno != ENOSYS && errno != EPERM))) {
+      __atomic_store_n(&pwait2_ok, 1, __ATOMIC_RELAXED);
+      return n;
+    }
+    /* EPERM from a working epoll_pwait2 is impossible: it never ran. */
+    __atomic_store_n(&pwait2_ok, -1, __ATOMIC_RELAXED);
+  }
+#endif
   return epoll_wait(loop->backend_fd, st->events, st->eventmax,
                     evix__timeout_ms(timeout));
 }
@@ -239,7 +276,7 @@ epoll_collect(struct ev_loop *loop, int n)
 const struct evix_backend evix__backend_epoll = {
   "epoll",
   EVBACKEND_EPOLL,
-  1e-3,
+  1e-6, /* epoll_pwait2; epoll_wait rounds up to 1 ms by itself */
   epoll_init,
   epoll_destroy,
   epoll_reinit,

@@ -138,8 +138,7 @@ kqueue_wait(struct ev_loop *loop, ev_tstamp timeout)
   struct timespec ts;
   int n;
 
-  ts.tv_sec = (time_t)timeout;
-  ts.tv_nsec = (long)((timeout - (ev_tstamp)ts.tv_sec) * 1e9);
+  evix__timeout_ts(timeout, &ts);
   n = kevent(loop->backend_fd, st->changes, st->nchanges, st->events,
              st->maxevents, &ts);
   /* Failed changes come back as events (b), so the kernel has taken the

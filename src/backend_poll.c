@@ -75,7 +75,15 @@ static int
 poll_wait(struct ev_loop *loop, ev_tstamp timeout)
 {
   struct poll_state *st = loop->backend_state;
+#ifdef HAVE_PPOLL
+  /* ppoll takes a timespec: no rounding up to milliseconds. */
+  struct timespec ts;
+
+  evix__timeout_ts(timeout, &ts);
+  return ppoll(st->polls, (nfds_t)st->pollcnt, &ts, NULL);
+#else
   return poll(st->polls, (nfds_t)st->pollcnt, evix__timeout_ms(timeout));
+#endif
 }
 
 static void
@@ -116,7 +124,7 @@ poll_collect(struct ev_loop *loop, int n)
 const struct evix_backend evix__backend_poll = {
   "poll",
   EVBACKEND_POLL,
-  1e-3,
+  1e-6, /* ppoll; plain poll rounds up to 1 ms by itself */
   poll_init,
   poll_destroy,
   NULL,

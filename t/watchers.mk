@@ -61,3 +61,15 @@ t_timer_model_libev_SOURCES = t/timer_model.c
 t_timer_model_libev_CPPFLAGS = $(T_LIBEV_CPPFLAGS)
 t_timer_model_libev_LDADD = $(T_LIBEV_LIBS)
 endif
+
+check_PROGRAMS += t/timer_precision
+TESTS += t/timer_precision
+t_timer_precision_CPPFLAGS = $(T_EVIX_CPPFLAGS)
+t_timer_precision_LDADD = $(T_EVIX_LIBS)
+if HAVE_LIBEV
+check_PROGRAMS += t/timer_precision-libev
+TESTS += t/timer_precision-libev
+t_timer_precision_libev_SOURCES = t/timer_precision.c
+t_timer_precision_libev_CPPFLAGS = $(T_LIBEV_CPPFLAGS)
+t_timer_precision_libev_LDADD = $(T_LIBEV_LIBS)
+endif

@@ -181,16 +181,6 @@ same_file(const struct knote *n)
          st.st_ino == n->ino;
 }
 
-static int
-timeout_ms(const struct timespec *ts)
-{
-  long long ms;
-  if (!ts)
-    return -1;
-  ms = (long long)ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000;
-  return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
-}
-
 int
 kevent(int kq, const struct kevent *changelist, int nchanges,
        struct kevent *eventlist, int nevents, const struct timespec *timeout)
@@ -248,7 +238,8 @@ kevent(int kq, const struct kevent *changelist, int nchanges,
     k->pfds[j].events |= want;
   }
 
-  r = poll(k->pfds, (nfds_t)npfds, timeout_ms(timeout));
+  /* ppoll keeps kevent's nanosecond timeout. */
+  r = ppoll(k->pfds, (nfds_t)npfds, timeout, NULL);
   if (r <= 0)
     return r;
 

@@ -48,7 +48,7 @@ if have_header("linux/io_uring.h") && have_header("sys/syscall.h")
 end
 abort "evix: no event backend (epoll, poll, select) found" if backends.empty?
 %w[sys/eventfd.h sys/signalfd.h sys/timerfd.h sys/inotify.h].each { |h| have_header(h) }
-%w[pipe2 eventfd signalfd timerfd_create inotify_init1].each { |f| have_func(f) }
+%w[pipe2 eventfd signalfd timerfd_create inotify_init1 epoll_pwait2 ppoll].each { |f| have_func(f) }
 version = File.read(File.expand_path("../../lib/evix/version.rb", here))[/VERSION\s*=\s*"([^"]+)"/, 1]
 $defs << %(-DPACKAGE_VERSION=\\"#{version}\\")
 

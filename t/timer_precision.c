@@ -1,0 +1,115 @@
+/* timer_precision.c - how close to its deadline a short timer fires.
+ *
+ * A timer never fires early, on any implementation.  evix also never
+ * rounds a wait up to whole milliseconds: epoll waits through
+ * epoll_pwait2 where the kernel has it, poll through ppoll, and the
+ * other backends take finer timeouts anyway, so a 0.3 ms timer fires in
+ * well under a millisecond.  libev rounds epoll and poll waits up to a
+ * millisecond; the -libev twin checks that only select is fine-grained
+ * there.
+ *
+ * Each round measures many short waits and asks for at least one under
+ * 0.9 ms: a wait rounded up to 1 ms can never take less, while a busy
+ * machine may delay some precise ones.
+ */
+#include "testlib.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#define DELAY 0.0003
+#define TRIES 50
+#define UNDER 0.0009
+
+static double fired_at;
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  (void)loop;
+  (void)w;
+  (void)revents;
+  fired_at = mono_now();
+}
+
+/* Whether this implementation waits with sub-millisecond precision on
+ * backend flag: evix everywhere, libev on select only. */
+static int
+precise(unsigned int flag)
+{
+  if (!test_on_libev())
+    return 1;
+  return flag == EVBACKEND_SELECT;
+}
+
+static int
+epoll_pwait2_missing(void)
+{
+#ifdef __linux__
+  /* Linux 5.11 brought epoll_pwait2; evix falls back to epoll_wait. */
+  unsigned major = 0, minor = 0;
+  FILE *f = fopen("/proc/sys/kernel/osrelease", "r");
+  if (f) {
+    if (fscanf(f, "%u.%u", &major, &minor) != 2)
+      major = 0;
+    fclose(f);
+  }
+  return major < 5 || (major == 5 && minor < 11);
+#else
+  return 0;
+#endif
+}
+
+static void
+round_on(const struct test_backend *b)
+{
+  struct ev_loop *loop = test_loop_new(b->flag);
+  ev_timer t;
+  int i, under = 0, early = 0;
+  double best = 1e9;
+
+  ev_timer_init(&t, timer_cb, DELAY, 0.);
+  for (i = 0; i < TRIES; ++i) {
+    double start, took;
+
+    ev_now_update(loop);
+    start = mono_now();
+    fired_at = 0.;
+    ev_timer_set(&t, DELAY, 0.);
+    ev_timer_start(loop, &t);
+    ev_run(loop, 0);
+    took = fired_at - start;
+    if (took < DELAY - 1e-6)
+      ++early;
+    if (took < UNDER)
+      ++under;
+    if (took < best)
+      best = took;
+  }
+  ok(early == 0, "%s: a %.1f ms timer never fires early (%d of %d did)",
+     b->name, DELAY * 1e3, early, TRIES);
+  if (precise(b->flag)) {
+    if (b->flag == EVBACKEND_EPOLL && epoll_pwait2_missing())
+      skip("the kernel has no epoll_pwait2: waits are whole ms",
+           "%s: sub-millisecond waits", b->name);
+    else
+      ok(under > 0,
+         "%s: a %.1f ms timer fires before %.1f ms in %d of %d tries "
+         "(best %.3f ms): waits are not rounded up to milliseconds",
+         b->name, DELAY * 1e3, UNDER * 1e3, under, TRIES, best * 1e3);
+  } else {
+    ok(under == 0,
+       "%s: %s rounds the wait up to 1 ms (%d of %d under %.1f ms, "
+       "best %.3f ms)", b->name, test_impl(), under, TRIES, UNDER * 1e3,
+       best * 1e3);
+  }
+  ev_loop_destroy(loop);
+}
+
+int
+main(void)
+{
+  tap_start(60);
+  for_each_backend(round_on);
+  return 0;
+}
