@@ -79,7 +79,15 @@ bench_async_raw_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
 bench_async_raw_LDADD = $(PTHREAD_LIBS)
 endif
 
-EXTRA_DIST += bench/run.sh bench/README.md
+# The Ruby scheduler benchmark's load generator: plain epoll, no library.
+if BACKEND_EPOLL
+EXTRA_PROGRAMS += bench/echo_load
+bench_echo_load_SOURCES = bench/echo_load.c
+CLEANFILES += bench/echo_load$(EXEEXT)
+endif
+
+EXTRA_DIST += bench/run.sh bench/README.md bench/ruby_bench.sh \
+	bench/ruby_echo_server.rb bench/ruby_sched_micro.rb
 # EXTRA_PROGRAMS are not removed by `make clean` on their own.
 CLEANFILES += $(BENCH_PROGS)
 
@@ -89,4 +97,10 @@ CLEANFILES += $(BENCH_PROGS)
 bench: $(BENCH_PROGS)
 	AWK='$(AWK)' $(SHELL) $(srcdir)/bench/run.sh bench
 
-.PHONY: bench
+# The Ruby scheduler benchmark (bench/ruby_bench.sh): Evix::Scheduler
+# against thread per connection and Async.  Needs ruby, rake and ruby-dev;
+# Async comes from Debian's ruby-async and is left out when missing.
+bench-ruby: bench/echo_load$(EXEEXT)
+	AWK='$(AWK)' $(SHELL) $(srcdir)/bench/ruby_bench.sh bench
+
+.PHONY: bench bench-ruby
