@@ -73,3 +73,13 @@ t_timer_precision_libev_SOURCES = t/timer_precision.c
 t_timer_precision_libev_CPPFLAGS = $(T_LIBEV_CPPFLAGS)
 t_timer_precision_libev_LDADD = $(T_LIBEV_LIBS)
 endif
+
+## epoll_pwait2 failing: t/nopwait2.c is an LD_PRELOAD object (never
+## installed; the -rpath only makes libtool build a shared object).
+if BACKEND_EPOLL
+check_LTLIBRARIES += t/libnopwait2.la
+t_libnopwait2_la_SOURCES = t/nopwait2.c
+t_libnopwait2_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+TESTS += t/pwait2_fallback.sh
+endif
+EXTRA_DIST += t/pwait2_fallback.sh
