@@ -86,7 +86,7 @@ bench_echo_load_SOURCES = bench/echo_load.c
 CLEANFILES += bench/echo_load$(EXEEXT)
 endif
 
-EXTRA_DIST += bench/run.sh bench/README.md bench/ruby_bench.sh \
+EXTRA_DIST += bench/run.sh bench/stats.awk bench/README.md bench/ruby_bench.sh \
 	bench/ruby_echo_server.rb bench/ruby_sched_micro.rb
 # EXTRA_PROGRAMS are not removed by `make clean` on their own.
 CLEANFILES += $(BENCH_PROGS)

@@ -33,11 +33,13 @@
 set -u
 
 AWK=${AWK:-awk}
+# med_of() and median(), shared with the other table printer.
+stats_awk=$(dirname "$0")/stats.awk
 
 # report SAMPLES: the table for a samples file, whose lines are
 # "MODE ROUND NAME VALUE UNIT", "MODE # note" and "run # note".
 report() {
-  "$AWK" '
+  "$AWK" -f "$stats_awk" -f /dev/stdin THREADS_GAIN=1.5 "$1" <<'EOF'
     $1 == "run" && $2 == "#" { sub(/^run # /, ""); print; next }
     $2 == "#" { next }
     NF == 5 {
@@ -48,23 +50,6 @@ report() {
       val[k, cnt[k]] = $4 + 0
     }
 
-    function med_of(a, c,    i, j, t) {
-      for (i = 2; i <= c; i++) {
-        t = a[i]
-        for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]
-        a[j + 1] = t
-      }
-      return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
-    }
-    # Median of key k; sets mad, the median absolute deviation.
-    function median(k,    i, c, m, a, d) {
-      c = cnt[k]
-      for (i = 1; i <= c; i++) a[i] = val[k, i]
-      m = med_of(a, c)
-      for (i = 1; i <= c; i++) d[i] = a[i] > m ? a[i] - m : m - a[i]
-      mad = med_of(d, c)
-      return m
-    }
     function fmt(x) {
       if (x == "") return "n/a"
       return sprintf(x >= 1000 ? "%.0f" : x >= 10 ? "%.1f" : "%.2f", x)
@@ -122,7 +107,7 @@ report() {
       printf "per round trip.  noise: median absolute deviation / median, worst\n"
       printf "of the modes; a ratio within about 2x noise of 1 is no difference.\n"
     }
-  ' THREADS_GAIN=1.5 "$1"
+EOF
 }
 
 if [ "${1:-}" = --report ]; then

@@ -35,11 +35,13 @@ set -u
 
 # The AWK configure found, when make passes it; any POSIX awk will do.
 AWK=${AWK:-awk}
+# med_of() and median(), shared with the other table printer.
+stats_awk=$(dirname "$0")/stats.awk
 
 # report SAMPLES: prints the table for a samples file, whose lines are
 # "IMPL ROUND NAME VALUE UNIT", "IMPL # note" and "run # note".
 report() {
-  "$AWK" '
+  "$AWK" -f "$stats_awk" -f /dev/stdin SEND_PENDING_MAX=5 URING_GAIN=1.2 "$1" <<'EOF'
     # Notes: what run.sh recorded about the run, and the backend each
     # implementation used.
     $1 == "run" && $2 == "#" {
@@ -61,27 +63,6 @@ report() {
       k = impl SUBSEP m
       cnt[k]++
       val[k, cnt[k]] = $4 + 0
-    }
-
-    # Sorts a[1..c] in place and returns its median.
-    function med_of(a, c,    i, j, t) {
-      for (i = 2; i <= c; i++) {
-        t = a[i]
-        for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]
-        a[j + 1] = t
-      }
-      return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
-    }
-
-    # Median of the samples of key k; also sets mad, their median absolute
-    # deviation from it, a spread that one stray sample cannot inflate.
-    function median(k,    i, c, m, a, d) {
-      c = cnt[k]
-      for (i = 1; i <= c; i++) a[i] = val[k, i]
-      m = med_of(a, c)
-      for (i = 1; i <= c; i++) d[i] = a[i] > m ? a[i] - m : m - a[i]
-      mad = med_of(d, c)
-      return m
     }
 
     # Two decimals for small values: a few hundredths of a nanosecond
@@ -204,7 +185,7 @@ report() {
       printf "over the rounds, worst of the implementations; a ratio within about\n"
       printf "2x noise of 1 is no difference.\n"
     }
-' SEND_PENDING_MAX=5 URING_GAIN=1.2 "$1"
+EOF
 }
 
 if [ "${1:-}" = --report ]; then
