@@ -28,6 +28,7 @@
 #include "backend.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -35,10 +36,11 @@
 
 #if defined(HAVE_EPOLL_PWAIT2) || defined(SYS_epoll_pwait2)
 #define EVIX_PWAIT2 1
-/* Whether epoll_pwait2 works in this process: 0 not known yet, 1 yes, -1
- * no (ENOSYS from an older kernel, EPERM from a seccomp filter).  Every
- * thread finds the same answer, so plain relaxed accesses suffice. */
-static int pwait2_ok;
+/* Set once epoll_pwait2 failed with ENOSYS (a kernel before 5.11) or
+ * EPERM (a seccomp filter; the call itself never fails so): this process
+ * then uses epoll_wait.  Every thread finds the same answer, so relaxed
+ * accesses suffice. */
+static int pwait2_missing;
 
 static int
 pwait2(int epfd, struct epoll_event *events, int max, ev_tstamp timeout)
@@ -49,7 +51,15 @@ pwait2(int epfd, struct epoll_event *events, int max, ev_tstamp timeout)
 #ifdef HAVE_EPOLL_PWAIT2
   return epoll_pwait2(epfd, events, max, &ts, NULL);
 #else
-  return (int)syscall(SYS_epoll_pwait2, epfd, events, max, &ts, NULL, 0);
+  {
+    /* The kernel's timespec has 64-bit fields on every architecture. */
+    struct {
+      int64_t tv_sec;
+      long long tv_nsec;
+    } kts = { (int64_t)ts.tv_sec, (long long)ts.tv_nsec };
+    return (int)syscall(SYS_epoll_pwait2, epfd, events, max, &kts, NULL,
+                        (size_t)0);
+  }
 #endif
 }
 #endif
@@ -192,14 +202,11 @@ epoll_wait_backend(struct ev_loop *loop, ev_tstamp timeout)
   if (st->epermcnt)
     timeout = 0.;
 #ifdef EVIX_PWAIT2
-  if (timeout > 0. && __atomic_load_n(&pwait2_ok, __ATOMIC_RELAXED) >= 0) {
+  if (timeout > 0. && !__atomic_load_n(&pwait2_missing, __ATOMIC_RELAXED)) {
     int n = pwait2(loop->backend_fd, st->events, st->eventmax, timeout);
-    if (EVIX_LIKELY(n >= 0 || (errno != ENOSYS && errno != EPERM))) {
-      __atomic_store_n(&pwait2_ok, 1, __ATOMIC_RELAXED);
+    if (EVIX_LIKELY(n >= 0 || (errno != ENOSYS && errno != EPERM)))
       return n;
-    }
-    /* EPERM from a working epoll_pwait2 is impossible: it never ran. */
-    __atomic_store_n(&pwait2_ok, -1, __ATOMIC_RELAXED);
+    __atomic_store_n(&pwait2_missing, 1, __ATOMIC_RELAXED);
   }
 #endif
   return epoll_wait(loop->backend_fd, st->events, st->eventmax,
