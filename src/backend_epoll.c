@@ -21,9 +21,10 @@
  *  e) The registration does not survive fork() sensibly: the child shares
  *     the parent's epoll set, so it gets a new one (reinit).
  *  f) epoll_wait takes milliseconds, so a timer due in 0.2 ms would wait
- *     a whole one.  Where the kernel has epoll_pwait2 (Linux 5.11) the wait
- *     takes a timespec instead; elsewhere, or when a sandbox refuses the
- *     call, waits are rounded up to milliseconds, never down.
+ *     a whole one.  Short waits (EVIX_FINE_WAIT_BELOW) go through
+ *     epoll_pwait2 (Linux 5.11), which takes a timespec; elsewhere, or
+ *     when a sandbox refuses the call, waits are rounded up to
+ *     milliseconds, never down.
  */
 #include "backend.h"
 
@@ -202,7 +203,8 @@ epoll_wait_backend(struct ev_loop *loop, ev_tstamp timeout)
   if (st->epermcnt)
     timeout = 0.;
 #ifdef EVIX_PWAIT2
-  if (timeout > 0. && !__atomic_load_n(&pwait2_missing, __ATOMIC_RELAXED)) {
+  if (timeout > 0. && timeout < EVIX_FINE_WAIT_BELOW &&
+      !__atomic_load_n(&pwait2_missing, __ATOMIC_RELAXED)) {
     int n = pwait2(loop->backend_fd, st->events, st->eventmax, timeout);
     if (EVIX_LIKELY(n >= 0 || (errno != ENOSYS && errno != EPERM)))
       return n;

@@ -76,14 +76,16 @@ poll_wait(struct ev_loop *loop, ev_tstamp timeout)
 {
   struct poll_state *st = loop->backend_state;
 #ifdef HAVE_PPOLL
-  /* ppoll takes a timespec: no rounding up to milliseconds. */
-  struct timespec ts;
+  /* ppoll takes a timespec: short waits are not rounded up to a
+   * millisecond (see EVIX_FINE_WAIT_BELOW). */
+  if (timeout > 0. && timeout < EVIX_FINE_WAIT_BELOW) {
+    struct timespec ts;
 
-  evix__timeout_ts(timeout, &ts);
-  return ppoll(st->polls, (nfds_t)st->pollcnt, &ts, NULL);
-#else
-  return poll(st->polls, (nfds_t)st->pollcnt, evix__timeout_ms(timeout));
+    evix__timeout_ts(timeout, &ts);
+    return ppoll(st->polls, (nfds_t)st->pollcnt, &ts, NULL);
+  }
 #endif
+  return poll(st->polls, (nfds_t)st->pollcnt, evix__timeout_ms(timeout));
 }
 
 static void
