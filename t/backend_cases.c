@@ -36,13 +36,6 @@ counted_cb(struct ev_loop *loop, ev_io *w, int revents)
       ;
 }
 
-static void
-run_nowait(struct ev_loop *loop, int times)
-{
-  while (times-- > 0)
-    ev_run(loop, EVRUN_NOWAIT);
-}
-
 /* An fd number closed and opened again between two iterations, the new
  * file announced with ev_io_set: only the new file's events count. */
 static void

@@ -113,13 +113,6 @@ spin(struct event_base *base, const struct rec *r, int want, double seconds)
   return r->calls >= want;
 }
 
-static void
-write_byte(int fd)
-{
-  if (write(fd, "x", 1) != 1)
-    bail("write: cannot write to the test pipe");
-}
-
 static struct timeval
 tv_of(double seconds)
 {
@@ -184,7 +177,7 @@ test_elinks(const struct test_backend *b)
   is_int(r.calls, 0, "nothing to read: no callback [%s]", be);
   is_int(ret, 0, "event_base_loop returns 0 while events remain [%s]", be);
 
-  write_byte(p[1]);
+  put_byte(p[1]);
   spin(base, &r, 1, 5.);
   is_int(r.calls, 1, "readable pipe: callback called [%s]", be);
   is_int(r.fd, p[0], "callback gets the fd [%s]", be);
@@ -194,7 +187,7 @@ test_elinks(const struct test_backend *b)
   is_hex((unsigned int)r.pend_in_cb, EV_READ,
          "EV_PERSIST: still registered inside the callback [%s]", be);
 
-  write_byte(p[1]);
+  put_byte(p[1]);
   spin(base, &r, 2, 5.);
   is_int(r.calls, 2, "EV_PERSIST: the next byte calls it again [%s]", be);
 
@@ -225,7 +218,7 @@ test_elinks(const struct test_backend *b)
          be);
   is_int(event_pending(&r.ev, ALL_EVENTS, NULL), 0,
          "event_del: nothing pending [%s]", be);
-  write_byte(p[1]);
+  put_byte(p[1]);
   event_base_loop(base, EVLOOP_NONBLOCK);
   event_base_loop(base, EVLOOP_NONBLOCK);
   is_int(r.calls, 3, "event_del: no callback for new data [%s]", be);
@@ -257,7 +250,7 @@ test_oneshot(const struct test_backend *b)
   event_set(&r.ev, p[0], EV_READ, rec_cb, &r);
   event_base_set(base, &r.ev);
   event_add(&r.ev, NULL);
-  write_byte(p[1]);
+  put_byte(p[1]);
   spin(base, &r, 1, 5.);
   is_int(r.calls, 1, "one-shot read: called [%s]", be);
   is_hex(r.flags_in_cb, EVLIST_INIT,
@@ -323,7 +316,7 @@ tick_cb(int fd, short res, void *arg)
   (void)fd;
   (void)res;
   ++t->ticks;
-  write_byte(t->fd);
+  put_byte(t->fd);
   evtimer_add(&t->ev, &tv);
 }
 
@@ -450,7 +443,7 @@ test_timers(const struct test_backend *b)
   event_base_loop(base, EVLOOP_NONBLOCK);
   {
     int calls = io.calls;
-    write_byte(p[1]);
+    put_byte(p[1]);
     event_base_loop(base, EVLOOP_NONBLOCK);
     is_int(io.calls, calls, "no reads reported after the timeout [%s]", be);
   }
@@ -646,7 +639,7 @@ test_once(const struct test_backend *b)
 
   /* Readable fd with a long timeout: the read wins, the timer goes. */
   memset(&o, 0, sizeof o);
-  write_byte(p[1]);
+  put_byte(p[1]);
   tv = tv_of(5.);
   event_base_once(base, p[0], EV_READ | EV_PERSIST, once_cb, &o, &tv);
   spin_once(base, &o, 5.);

@@ -230,20 +230,6 @@ new_io(struct rec *r, char tag, int pri, int fd)
   ev_set_priority(&r->u.io, pri);
 }
 
-static void
-put_byte(int fd)
-{
-  if (write(fd, "x", 1) != 1)
-    bail("write(%d): %s", fd, strerror(errno));
-}
-
-static void
-nowait(struct ev_loop *loop, int times)
-{
-  while (times-- > 0)
-    ev_run(loop, EVRUN_NOWAIT);
-}
-
 /* ---- prepare, wait, check ---------------------------------------------- */
 
 static void
@@ -285,7 +271,7 @@ test_phases(struct ev_loop *loop, const char *be)
      "ev_iteration advances between prepare and check [%s]", be);
 
   log_reset();
-  nowait(loop, 3);
+  run_nowait(loop, 3);
   is_str(log_str(), "PCPCPC",
          "each iteration: one prepare, then one check [%s]", be);
   rec_stop(loop, &p);
@@ -386,19 +372,19 @@ test_idle_lockout(struct ev_loop *loop, const char *be)
   new_idle(&i, 'I', 0);
   rec_start(loop, &io);
   rec_start(loop, &i);
-  nowait(loop, 3);
+  run_nowait(loop, 3);
   ok(io.calls == 3 && i.calls == 0,
      "io pending at the same priority: idle never runs (%d) [%s]", i.calls,
      be);
   rec_stop(loop, &io);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(i.calls, 1, "once the io is stopped the idle runs [%s]", be);
 
   /* io at a lower priority does not lock a higher idle out. */
   ev_set_priority(&io.u.io, -1);
   rec_start(loop, &io);
   io.calls = i.calls = 0;
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(io.calls == 1 && i.calls == 1 && io.iter == i.iter,
      "io at -1 and idle at 0 both run in one iteration [%s]", be);
   rec_stop(loop, &io);
@@ -410,11 +396,11 @@ test_idle_lockout(struct ev_loop *loop, const char *be)
   new_idle(&j, 'J', -1);
   rec_start(loop, &io);
   rec_start(loop, &i);
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   is_int(i.calls, 2, "idle at +1 runs while io at 0 is pending [%s]", be);
   rec_stop(loop, &i);
   rec_start(loop, &j);
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   is_int(j.calls, 0, "idle at -1 waits while io at 0 is pending [%s]", be);
   rec_stop(loop, &io);
   rec_stop(loop, &j);
@@ -426,7 +412,7 @@ test_idle_lockout(struct ev_loop *loop, const char *be)
   rec_start(loop, &pr);
   rec_start(loop, &c);
   rec_start(loop, &i);
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   ok(i.calls == 2 && c.calls == 2 && pr.calls == 2,
      "prepare and check at +2 do not lock out an idle at 0 [%s]", be);
   rec_stop(loop, &pr);
@@ -436,10 +422,10 @@ test_idle_lockout(struct ev_loop *loop, const char *be)
   new_timer(&t, 'T', 0, -1.);
   rec_start(loop, &t);
   i.calls = 0;
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(t.calls == 1 && i.calls == 0,
      "a timer firing at the same priority locks the idle out [%s]", be);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(i.calls, 1, "the idle runs in the next iteration [%s]", be);
   rec_stop(loop, &i);
 
@@ -456,13 +442,13 @@ test_idle_lockout(struct ev_loop *loop, const char *be)
   rec_start(loop, &io);
   rec_start(loop, &i);
   rec_start(loop, &j);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(t.calls == 1 && io.calls == 1 && i.calls == 0 && j.calls == 0,
      "iteration 1: timer and io run, both idles wait [%s]", be);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(i.calls == 1 && j.calls == 0,
      "iteration 2: only the idle at priority 0 runs [%s]", be);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(i.calls == 1 && j.calls == 1,
      "iteration 3: the idle at priority -1 runs [%s]", be);
   is_str(log_str(), "TRIJ", "whole sequence [%s]", be);
@@ -472,7 +458,7 @@ test_idle_lockout(struct ev_loop *loop, const char *be)
   new_idle(&j, 'J', -1);
   rec_start(loop, &i);
   rec_start(loop, &j);
-  nowait(loop, 3);
+  run_nowait(loop, 3);
   ok(i.calls == 3 && j.calls == 0,
      "only the highest-priority idle group runs (%d, %d) [%s]", i.calls,
      j.calls, be);
@@ -481,7 +467,7 @@ test_idle_lockout(struct ev_loop *loop, const char *be)
   ev_set_priority(&j.u.idle, 0);
   rec_start(loop, &j);
   i.calls = 0;
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   ok(i.calls == 2 && j.calls == 2 && i.iter == j.iter,
      "two idles of the same priority both run each iteration [%s]", be);
   rec_stop(loop, &i);
@@ -510,7 +496,7 @@ test_same_priority_order(struct ev_loop *loop, const char *be)
   rec_start(loop, &t2);
   rec_start(loop, &t1);
   rec_start(loop, &c);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_str(log_str(), "CABR",
          "one iteration at priority 0: check, timers earliest first, then "
          "io [%s]", be);
@@ -521,7 +507,7 @@ test_same_priority_order(struct ev_loop *loop, const char *be)
   log_reset();
   new_idle(&i, 'I', 0);
   rec_start(loop, &i);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_str(log_str(), "CI", "check runs before idle of the same priority [%s]",
          be);
   rec_stop(loop, &i);
@@ -544,7 +530,7 @@ test_self_start_stop(struct ev_loop *loop, const char *be)
   rec_start(loop, &p);
   rec_start(loop, &c);
   rec_start(loop, &i);
-  nowait(loop, 3);
+  run_nowait(loop, 3);
   ok(p.calls == 1 && !ev_is_active(&p.u.prepare),
      "prepare that stops itself runs once [%s]", be);
   ok(c.calls == 1 && !ev_is_active(&c.u.check),
@@ -560,7 +546,7 @@ test_self_start_stop(struct ev_loop *loop, const char *be)
   rec_start(loop, &p);
   rec_start(loop, &c);
   rec_start(loop, &i);
-  nowait(loop, 3);
+  run_nowait(loop, 3);
   ok(p.calls == 3 && c.calls == 3 && i.calls == 3,
      "prepare, check and idle restarting themselves run once per "
      "iteration (%d, %d, %d) [%s]", p.calls, c.calls, i.calls, be);
@@ -580,21 +566,21 @@ test_self_start_stop(struct ev_loop *loop, const char *be)
   c.start_other = &c2;
   rec_start(loop, &p);
   rec_start(loop, &c);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(ev_is_active(&p2.u.prepare) && p2.calls == 0,
      "prepare started by a prepare is not called in that phase [%s]", be);
   ok(ev_is_active(&c2.u.check) && c2.calls == 0,
      "check started by a check is not called in that phase [%s]", be);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(p2.calls == 1 && c2.calls == 1,
      "both run from the next iteration on [%s]", be);
 
   /* An idle started from a check runs in the following iteration. */
   new_idle(&i, 'I', 0);
   c2.start_other = &i;
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(i.calls, 0, "idle started from a check: not yet [%s]", be);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(i.calls, 1, "it runs in the next iteration [%s]", be);
   rec_stop(loop, &p);
   rec_stop(loop, &p2);
@@ -677,7 +663,7 @@ test_hundred(struct ev_loop *loop, const char *be, struct rec *r,
       active = 0;
   }
   ok(active, "%d %ss are all active [%s]", HUNDRED, what, be);
-  nowait(loop, 5);
+  run_nowait(loop, 5);
   ok(calls_all(r, 5, 1), "each of %d %ss runs once per iteration [%s]",
      HUNDRED, what, be);
 
@@ -686,14 +672,14 @@ test_hundred(struct ev_loop *loop, const char *be, struct rec *r,
   for (k = 0; k < HUNDRED; ++k)
     r[k].calls = 0;
   hundred_stop_odd = 1;
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   sum = calls_sum(r);
   ok(calls_all(r, 1, 2) && (sum == HUNDRED / 2 || sum == HUNDRED / 2 + 1),
      "%ss stopped by an earlier %s in the same phase do not run (%d "
      "calls) [%s]", what, what, sum, be);
   for (k = 0; k < HUNDRED; ++k)
     r[k].calls = 0;
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   sum = calls_sum(r);
   ok(calls_all(r, 2, 2) && (sum == HUNDRED || sum == HUNDRED + 2),
      "afterwards only the remaining %ss run [%s]", what, be);
@@ -705,7 +691,7 @@ test_hundred(struct ev_loop *loop, const char *be, struct rec *r,
   ok(active, "all %d %ss stop [%s]", HUNDRED, what, be);
   for (k = 0; k < HUNDRED; ++k)
     r[k].calls = 0;
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(calls_sum(r), 0, "no %s runs after stopping [%s]", what, be);
   ev_verify(loop);
 }

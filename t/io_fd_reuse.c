@@ -60,21 +60,6 @@ probe_init(struct probe *p, int fd, int events)
 }
 
 static void
-put_byte(int fd)
-{
-  if (write(fd, "x", 1) != 1)
-    bail("write(%d): %s", fd, strerror(errno));
-}
-
-static void
-drain(int fd)
-{
-  char buf[4096];
-  while (read(fd, buf, sizeof buf) > 0)
-    ;
-}
-
-static void
 nowait(struct ev_loop *loop, int times)
 {
   while (times-- > 0) {

@@ -55,28 +55,6 @@ probe_init(struct probe *p, int fd, int events)
 }
 
 static void
-put_byte(int fd)
-{
-  if (write(fd, "x", 1) != 1)
-    bail("write(%d): %s", fd, strerror(errno));
-}
-
-static void
-drain(int fd)
-{
-  char buf[4096];
-  while (read(fd, buf, sizeof buf) > 0)
-    ;
-}
-
-static void
-nowait(struct ev_loop *loop, int times)
-{
-  while (times-- > 0)
-    ev_run(loop, EVRUN_NOWAIT);
-}
-
-static void
 close_pair(int fds[2])
 {
   close(fds[0]);
@@ -127,7 +105,7 @@ test_read(struct ev_loop *loop, const char *be)
   ev_io_init(&r.p.io, stamp_cb, sp[0], EV_READ);
   r.p.drain = 1;
   ev_io_start(loop, &r.p.io);
-  nowait(loop, 3);
+  run_nowait(loop, 3);
   is_int(r.p.calls, 0, "READ watcher is quiet while no data is there [%s]",
          be);
 
@@ -142,7 +120,7 @@ test_read(struct ev_loop *loop, const char *be)
      "READ callback did not run before the data was written [%s]", be);
   is_int(r.p.iter, wr.iter + 1,
          "READ fires on the first poll after the write [%s]", be);
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   is_int(r.p.calls, 1, "no further READ after the data was consumed [%s]",
          be);
   ok(ev_is_active(&r.p.io), "watcher stays active after firing [%s]", be);
@@ -164,7 +142,7 @@ test_write(struct ev_loop *loop, const char *be)
   make_socketpair(sp);
   probe_init(&w, sp[0], EV_WRITE);
   ev_io_start(loop, &w.io);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(w.calls, 1, "WRITE fires on a writable socket [%s]", be);
   is_hex(w.revents, EV_WRITE, "revents is exactly EV_WRITE [%s]", be);
 
@@ -173,11 +151,11 @@ test_write(struct ev_loop *loop, const char *be)
     filled = 1;
   ok(filled && errno == EAGAIN, "socket send buffer filled up [%s]", be);
   w.calls = 0;
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   is_int(w.calls, 0, "WRITE is quiet while the socket is full [%s]", be);
 
   drain(sp[1]);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(w.calls, 1, "WRITE fires again once the peer drained [%s]", be);
   is_hex(w.revents, EV_WRITE, "revents after draining is EV_WRITE [%s]", be);
 
@@ -202,7 +180,7 @@ test_shared_fd(struct ev_loop *loop, const char *be)
   ev_io_start(loop, &r.io);
   ev_io_start(loop, &w.io);
   ev_io_start(loop, &rw.io);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(r.calls, 0, "READ watcher ignores writability of its fd [%s]", be);
   is_int(w.calls, 1, "WRITE watcher on the same fd fires [%s]", be);
   is_hex(w.revents, EV_WRITE, "WRITE watcher gets EV_WRITE only [%s]", be);
@@ -212,7 +190,7 @@ test_shared_fd(struct ev_loop *loop, const char *be)
   /* Readable and writable: each gets its own mask. */
   put_byte(sp[1]);
   r.calls = w.calls = rw.calls = 0;
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(r.calls, 1, "READ watcher fires when data is there [%s]", be);
   is_hex(r.revents, EV_READ, "READ watcher gets EV_READ only [%s]", be);
   is_int(w.calls, 1, "WRITE watcher fires in the same iteration [%s]", be);
@@ -229,7 +207,7 @@ test_shared_fd(struct ev_loop *loop, const char *be)
   probe_init(&r2, sp[0], EV_READ);
   ev_io_start(loop, &r2.io);
   r.calls = 0;
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(r.calls == 1 && r2.calls == 1,
      "two READ watchers on one fd both fire (%d, %d) [%s]", r.calls,
      r2.calls, be);
@@ -239,7 +217,7 @@ test_shared_fd(struct ev_loop *loop, const char *be)
   /* Stopping one of them leaves the other working. */
   ev_io_stop(loop, &r.io);
   r.calls = r2.calls = 0;
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(r.calls == 0 && r2.calls == 1,
      "after stopping one, only the other fires [%s]", be);
   ev_io_stop(loop, &r2.io);
@@ -261,13 +239,13 @@ test_level(struct ev_loop *loop, const char *be)
 
   probe_init(&r, sp[0], EV_READ);
   ev_io_start(loop, &r.io);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   first = r.iter;
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   is_int(r.calls, 3, "unread data fires again every iteration [%s]", be);
   is_int(r.iter, first + 2, "one call per iteration [%s]", be);
   drain(sp[0]);
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   is_int(r.calls, 3, "quiet again once the data was read [%s]", be);
   ev_io_stop(loop, &r.io);
 
@@ -275,7 +253,7 @@ test_level(struct ev_loop *loop, const char *be)
   probe_init(&s, sp[0], EV_READ);
   s.stop_self = 1;
   ev_io_start(loop, &s.io);
-  nowait(loop, 3);
+  run_nowait(loop, 3);
   is_int(s.calls, 1, "stopping in the callback stops further events [%s]",
          be);
   ok(!ev_is_active(&s.io), "watcher inactive after stopping itself [%s]",
@@ -284,7 +262,7 @@ test_level(struct ev_loop *loop, const char *be)
   /* Restarting it picks the still-unread data up again. */
   s.stop_self = 0;
   ev_io_start(loop, &s.io);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(s.calls, 2, "restarted watcher sees the unread data [%s]", be);
   ev_io_stop(loop, &s.io);
   close_pair(sp);
@@ -305,20 +283,20 @@ test_start_in_cb(struct ev_loop *loop, const char *be)
   probe_init(&c, sp[0], EV_WRITE);
   a.start_other = &b;
   ev_io_start(loop, &a.io);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(a.calls == 1 && ev_is_active(&b.io),
      "callback started a second READ watcher on its fd [%s]", be);
   is_int(b.calls, 0,
          "watcher started in a callback is not called in that iteration "
          "[%s]", be);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(b.calls, 1, "it fires on the next iteration [%s]", be);
   is_hex(b.revents, EV_READ, "with EV_READ [%s]", be);
   is_int(a.calls, 2, "the first watcher keeps firing too [%s]", be);
 
   /* A WRITE watcher started from a READ callback on the same fd. */
   b.start_other = &c;
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   ok(c.calls == 1 && c.revents == EV_WRITE,
      "WRITE watcher started from a callback fires with EV_WRITE [%s]", be);
   ev_io_stop(loop, &a.io);
@@ -339,13 +317,13 @@ test_modify(struct ev_loop *loop, const char *be)
   make_socketpair(other);
   probe_init(&w, sp[0], EV_READ);
   ev_io_start(loop, &w.io);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(w.calls, 0, "READ watcher on an idle socket is quiet [%s]", be);
 
   ev_io_stop(loop, &w.io);
   ev_io_modify(&w.io, EV_WRITE);
   ev_io_start(loop, &w.io);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(w.calls, 1, "after ev_io_modify(WRITE) and restart it fires [%s]",
          be);
   is_hex(w.revents, EV_WRITE, "with EV_WRITE [%s]", be);
@@ -353,7 +331,7 @@ test_modify(struct ev_loop *loop, const char *be)
   ev_io_stop(loop, &w.io);
   ev_io_set(&w.io, sp[0], EV_READ);
   ev_io_start(loop, &w.io);
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   is_int(w.calls, 1, "after ev_io_set(READ) and restart it is quiet [%s]",
          be);
 
@@ -362,12 +340,12 @@ test_modify(struct ev_loop *loop, const char *be)
   ev_io_stop(loop, &w.io);
   ev_io_set(&w.io, other[0], EV_READ);
   ev_io_start(loop, &w.io);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(w.calls == 2 && w.revents == EV_READ,
      "after ev_io_set to another fd it follows that fd [%s]", be);
   drain(other[0]);
   put_byte(sp[1]);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(w.calls, 2, "and no longer hears the old fd [%s]", be);
 
   ev_io_stop(loop, &w.io);
@@ -389,12 +367,12 @@ test_zero_mask(struct ev_loop *loop, const char *be)
   probe_init(&r, sp[0], EV_READ);
   ev_io_start(loop, &z.io);
   ok(ev_is_active(&z.io), "watcher with zero mask can be started [%s]", be);
-  nowait(loop, 3);
+  run_nowait(loop, 3);
   is_int(z.calls, 0,
          "zero mask never fires on a readable, writable fd [%s]", be);
 
   ev_io_start(loop, &r.io);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(r.calls == 1 && z.calls == 0,
      "a READ watcher next to it fires, the zero mask does not [%s]", be);
   ev_feed_fd_event(loop, sp[0], EV_READ | EV_WRITE);
@@ -460,7 +438,7 @@ test_feed_fd(struct ev_loop *loop, const char *be)
   ev_io_start(loop, &w.io);
   ev_io_start(loop, &rw.io);
   ev_io_start(loop, &other.io);
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   ok(r.calls + w.calls + rw.calls + other.calls == 0,
      "nothing fires on an empty pipe's read end [%s]", be);
 
@@ -470,7 +448,7 @@ test_feed_fd(struct ev_loop *loop, const char *be)
      be);
   ok(!ev_is_pending(&idle_w.io) && !ev_is_pending(&other.io),
      "but not a stopped one nor one on another fd [%s]", be);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(r.calls == 1 && w.calls == 1 && rw.calls == 1,
      "each fed watcher is called once [%s]", be);
   is_hex(r.revents, EV_READ, "READ watcher got EV_READ [%s]", be);
@@ -481,13 +459,13 @@ test_feed_fd(struct ev_loop *loop, const char *be)
      "stopped watcher and other fd not called [%s]", be);
 
   ev_feed_fd_event(loop, p[0], EV_WRITE);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(r.calls, 1, "feeding WRITE skips the READ watcher [%s]", be);
   ok(w.calls == 2 && w.revents == EV_WRITE,
      "feeding WRITE reaches the WRITE watcher [%s]", be);
   ok(rw.calls == 2 && rw.revents == EV_WRITE,
      "READ|WRITE watcher gets only EV_WRITE [%s]", be);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(r.calls == 1 && w.calls == 2 && rw.calls == 2,
      "fed events are delivered once, not repeated [%s]", be);
 
@@ -575,7 +553,7 @@ test_many(struct ev_loop *loop, const char *be)
   }
   diag("%d watchers, highest fd %d [%s]", MANY, max_fd, be);
   many_calls = 0;
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(many_calls, 0, "%d idle sockets: nothing fires [%s]", MANY, be);
 
   /* Make them readable one at a time, in a scrambled (but fixed) order. */
@@ -613,7 +591,7 @@ test_many(struct ev_loop *loop, const char *be)
   many_calls = 0;
   while (many_calls < MANY && rounds++ < 100)
     ev_run(loop, EVRUN_NOWAIT);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   for (i = 0; i < MANY; ++i)
     if (m[i].calls != 1)
       all_once = 0;
@@ -626,7 +604,7 @@ test_many(struct ev_loop *loop, const char *be)
     drain(many_fds[i][0]);
   }
   many_calls = 0;
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(many_calls, 0, "nothing fires after stopping all [%s]", be);
 }
 

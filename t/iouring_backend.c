@@ -58,20 +58,6 @@ probe_init(struct probe *p, int fd, int events)
   ev_io_init(&p->io, probe_cb, fd, events);
 }
 
-static void
-put_byte(int fd)
-{
-  if (write(fd, "x", 1) != 1)
-    bail("write(%d): %s", fd, strerror(errno));
-}
-
-static void
-nowait(struct ev_loop *loop, int times)
-{
-  while (times-- > 0)
-    ev_run(loop, EVRUN_NOWAIT);
-}
-
 /* ---- a completion for the file an fd number named before ---------------- */
 
 struct switcher {
@@ -115,25 +101,25 @@ test_stale_completion(const struct test_backend *b)
   probe_init(&w, p[0], EV_READ);
   w.drain = 1;
   ev_io_start(loop, &w.io);
-  nowait(loop, 1); /* registered, nothing to read */
+  run_nowait(loop, 1); /* registered, nothing to read */
 
   memset(&s, 0, sizeof s);
   s.w = &w;
   s.old_writer = p[1];
   ev_timer_init(&s.timer, switch_cb, 0., 0.);
   ev_timer_start(loop, &s.timer);
-  nowait(loop, 4);
+  run_nowait(loop, 4);
   is_int(w.calls, 0, "readiness of the old pipe, reached just before the "
          "fd number was moved to a new pipe, is not reported [%s]",
          b->name);
 
   /* More data for the old pipe, whose description is still open. */
   put_byte(p[1]);
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   is_int(w.calls, 0, "nor is later data in the old pipe [%s]", b->name);
 
   put_byte(s.new_writer);
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   is_int(w.calls, 1, "data in the new pipe is [%s]", b->name);
   is_hex(w.revents, EV_READ, "as EV_READ [%s]", b->name);
   ev_verify(loop);
@@ -146,11 +132,11 @@ test_stale_completion(const struct test_backend *b)
   close(p[1]);
   s.old_writer = s.new_writer;
   switch_cb(loop, &s.timer, 0);
-  nowait(loop, 3);
+  run_nowait(loop, 3);
   is_int(w.calls, 0, "between iterations too: the old pipe's readiness "
          "is not reported for the new one [%s]", b->name);
   put_byte(s.new_writer);
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   is_int(w.calls, 1, "and the new pipe's is [%s]", b->name);
 
   ev_io_stop(loop, &w.io);
@@ -261,12 +247,12 @@ test_queued_changes(const struct test_backend *b)
   w.calls = 0;
   w.stop_self = 1;
   ev_io_start(loop, &w.io);
-  nowait(loop, 3);
+  run_nowait(loop, 3);
   is_int(w.calls, 1, "a watcher that stops itself is called once [%s]",
          b->name);
   w.stop_self = 0;
   ev_io_start(loop, &w.io);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   is_int(w.calls, 2, "started again later, it reports the data still "
          "there [%s]", b->name);
   ev_verify(loop);
@@ -318,12 +304,12 @@ test_close_releases(const struct test_backend *b)
   make_socketpair(sv);
   probe_init(&w, sv[0], EV_READ);
   ev_io_start(loop, &w.io);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   c.w = &w.io;
   ev_timer_init(&c.timer, closer_cb, 0., 0.);
   ev_timer_start(loop, &c.timer);
-  nowait(loop, 1);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
+  run_nowait(loop, 1);
   ok(peer_sees_eof(sv[1]), "a socket stopped and closed in a callback is "
      "closed after the next iteration: the peer reads EOF [%s]", b->name);
   close(sv[1]);
@@ -333,7 +319,7 @@ test_close_releases(const struct test_backend *b)
   make_socketpair(sv);
   probe_init(&w, sv[0], EV_READ);
   ev_io_start(loop, &w.io);
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   close(sv[0]);
   ev_loop_destroy(loop);
   ok(peer_sees_eof(sv[1]), "after ev_loop_destroy the closed socket is "
@@ -412,7 +398,7 @@ test_many(const struct test_backend *b)
     w[i].drain = 1;
     ev_io_start(loop, &w[i].io);
   }
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   for (i = total = 0; i < 2 * PAIRS; ++i)
     total += w[i].calls;
   is_int(total, 0, "10^4 idle fds: nothing fires [%s]", b->name);
@@ -427,7 +413,7 @@ test_many(const struct test_backend *b)
     for (i = total = 0; i < 2 * PAIRS; ++i)
       total += w[i].calls;
   } while (total < PAIRS && ++rounds < 1000 && mono_now() - t0 < 20.);
-  nowait(loop, 2);
+  run_nowait(loop, 2);
   for (i = 0, once = 1; i < 2 * PAIRS; ++i)
     once &= w[i].calls == ((i / 2) % 2 == 0);
   ok(once, "5000 of them readable at once: exactly those fire, once each "
@@ -509,7 +495,7 @@ test_fork(const struct test_backend *b)
     in.drain = 1;
     ev_io_start(loop, &in.io);
     ev_io_start(loop, &rep.io);
-    nowait(loop, 1); /* everything registered before the fork */
+    run_nowait(loop, 1); /* everything registered before the fork */
     put_byte(p[1]);  /* the child's event, which the parent must not eat */
 
     c.loop = loop;
@@ -624,7 +610,7 @@ test_eintr(const struct test_backend *b)
 
   /* Blocked with nothing but an idle pipe: only the signal (at 100 ms)
    * and then the byte (at 600 ms) can end the waits. */
-  nowait(loop, 1);
+  run_nowait(loop, 1);
   it = ev_iteration(loop);
   t0 = mono_now();
   if (pthread_create(&th, NULL, interrupter_main, &in))

@@ -20,13 +20,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void
-put_byte(int fd)
-{
-  if (write(fd, "x", 1) != 1)
-    bail("write(%d): %s", fd, strerror(errno));
-}
-
 static struct ev_loop *
 uring_loop(void)
 {

@@ -72,35 +72,6 @@ noop_periodic_cb(struct ev_loop *l, ev_periodic *w, int revents)
   (void)revents;
 }
 
-/* ev_run(loop, 0) bounded by a guard timer that breaks the run after
- * `seconds`.  The guard holds no reference, so what ev_run returns is the
- * same as without it. */
-static void
-guard_break_cb(struct ev_loop *l, ev_timer *w, int revents)
-{
-  (void)revents;
-  *(int *)w->data = 1;
-  ev_break(l, EVBREAK_ONE);
-}
-
-static int
-run_guarded(struct ev_loop *loop, double seconds)
-{
-  ev_timer guard;
-  int expired = 0, r;
-
-  ev_timer_init(&guard, guard_break_cb, seconds, 0.);
-  guard.data = &expired;
-  ev_timer_start(loop, &guard);
-  ev_unref(loop);
-  r = ev_run(loop, 0);
-  ev_ref(loop);
-  ev_timer_stop(loop, &guard);
-  if (expired)
-    diag("ev_run(0) was cut short by the %gs guard", seconds);
-  return r;
-}
-
 /* ---- absolute mode ------------------------------------------------------ */
 
 static void

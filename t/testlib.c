@@ -177,6 +177,38 @@ wait_calls(struct ev_loop *loop, const int *calls, int want, double seconds)
 }
 
 void
+run_nowait(struct ev_loop *loop, int times)
+{
+  while (times-- > 0)
+    ev_run(loop, EVRUN_NOWAIT);
+}
+
+static void
+guard_break(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  guard_expired(loop, w, revents);
+  ev_break(loop, EVBREAK_ONE);
+}
+
+int
+run_guarded(struct ev_loop *loop, double seconds)
+{
+  ev_timer guard;
+  int expired = 0, r;
+
+  ev_timer_init(&guard, guard_break, seconds, 0.);
+  guard.data = &expired;
+  ev_timer_start(loop, &guard);
+  ev_unref(loop);
+  r = ev_run(loop, 0);
+  ev_ref(loop);
+  ev_timer_stop(loop, &guard);
+  if (expired)
+    diag("ev_run(0) was cut short by the %gs guard", seconds);
+  return r;
+}
+
+void
 run_in_child(void (*fn)(void *), void *arg, double seconds,
              struct child_result *res)
 {
@@ -268,6 +300,21 @@ set_nonblock(int fd)
   int fl = fcntl(fd, F_GETFL);
   if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
     bail("fcntl(%d): %s", fd, strerror(errno));
+}
+
+void
+put_byte(int fd)
+{
+  if (write(fd, "x", 1) != 1)
+    bail("write(%d): %s", fd, strerror(errno));
+}
+
+void
+drain(int fd)
+{
+  char buf[4096];
+  while (read(fd, buf, sizeof buf) > 0)
+    ;
 }
 
 void

@@ -67,6 +67,14 @@ int run_until(struct ev_loop *loop, volatile int *done, double seconds);
 int wait_calls(struct ev_loop *loop, const int *calls, int want,
                double seconds);
 
+/* `times` iterations of ev_run(loop, EVRUN_NOWAIT). */
+void run_nowait(struct ev_loop *loop, int times);
+
+/* ev_run(loop, 0) with a guard timer that breaks the run after `seconds`
+ * (with a diagnostic).  The guard holds no reference, so the result is
+ * what ev_run returns without it. */
+int run_guarded(struct ev_loop *loop, double seconds);
+
 /* ---- processes --------------------------------------------------------- */
 
 struct child_result {
@@ -90,6 +98,8 @@ int aborted_with(const struct child_result *res, ...);
 /* ---- descriptors and time ---------------------------------------------- */
 
 void make_pipe(int fds[2]);       /* non-blocking pipe, bails on failure */
+void put_byte(int fd);            /* writes one byte "x", bails on failure */
+void drain(int fd);               /* reads a non-blocking fd until empty */
 void make_socketpair(int fds[2]); /* non-blocking AF_UNIX stream pair */
 void set_nonblock(int fd);
 int count_open_fds(void);         /* entries in /proc/self/fd */
