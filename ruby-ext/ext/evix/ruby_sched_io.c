@@ -291,32 +291,32 @@ io_ptransfer(VALUE self, VALUE io, VALUE buffer, off_t from, size_t length,
   return SIZET2NUM(total);
 }
 
-/* #pread_buffer(io, buffer, length, file_offset) - Ruby 3.1's io_pread
- * form - or #pread_buffer(io, buffer, file_offset, length, buffer_offset)
- * - the form of later versions; the argument count tells them apart.
- * scheduler.rb makes it the io_pread hook where Ruby passes the offset
- * through intact. */
+/* The two argument forms of #pread_buffer and #pwrite_buffer:
+ * (io, buffer, length, file_offset) - Ruby 3.1's io_pread/io_pwrite - or
+ * (io, buffer, file_offset, length, buffer_offset) - later versions; the
+ * argument count tells them apart.  scheduler.rb makes them the hooks
+ * where Ruby passes the offset through intact. */
+static VALUE
+io_ptransfer_argv(VALUE self, int argc, VALUE *argv, int writing)
+{
+  rb_check_arity(argc, 4, 5);
+  if (argc == 4)
+    return io_ptransfer(self, argv[0], argv[1], NUM2OFFT(argv[3]),
+                        NUM2SIZET(argv[2]), 0, writing);
+  return io_ptransfer(self, argv[0], argv[1], NUM2OFFT(argv[2]),
+                      NUM2SIZET(argv[3]), NUM2SIZET(argv[4]), writing);
+}
+
 static VALUE
 sched_io_pread(int argc, VALUE *argv, VALUE self)
 {
-  rb_check_arity(argc, 4, 5);
-  if (argc == 4)
-    return io_ptransfer(self, argv[0], argv[1], NUM2OFFT(argv[3]),
-                        NUM2SIZET(argv[2]), 0, 0);
-  return io_ptransfer(self, argv[0], argv[1], NUM2OFFT(argv[2]),
-                      NUM2SIZET(argv[3]), NUM2SIZET(argv[4]), 0);
+  return io_ptransfer_argv(self, argc, argv, 0);
 }
 
-/* #pwrite_buffer: the same two forms as #pread_buffer. */
 static VALUE
 sched_io_pwrite(int argc, VALUE *argv, VALUE self)
 {
-  rb_check_arity(argc, 4, 5);
-  if (argc == 4)
-    return io_ptransfer(self, argv[0], argv[1], NUM2OFFT(argv[3]),
-                        NUM2SIZET(argv[2]), 0, 1);
-  return io_ptransfer(self, argv[0], argv[1], NUM2OFFT(argv[2]),
-                      NUM2SIZET(argv[3]), NUM2SIZET(argv[4]), 1);
+  return io_ptransfer_argv(self, argc, argv, 1);
 }
 
 /* ---- io_select ----------------------------------------------------------- */
