@@ -19,15 +19,22 @@
 static const char *prog_name = "bench";
 
 void
+bench_set_name(const char *argv0)
+{
+  if (argv0 != NULL) {
+    const char *slash = strrchr(argv0, '/');
+    prog_name = slash != NULL ? slash + 1 : argv0;
+  }
+}
+
+void
 bench_init(int argc, char **argv, const char *impl, const char *usage,
            unsigned int watchdog_s, struct bench_opts *opts)
 {
   int i;
 
-  if (argc > 0 && argv[0] != NULL) {
-    const char *slash = strrchr(argv[0], '/');
-    prog_name = slash != NULL ? slash + 1 : argv[0];
-  }
+  if (argc > 0)
+    bench_set_name(argv[0]);
   memset(opts, 0, sizeof *opts);
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quick") == 0) {

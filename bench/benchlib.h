@@ -33,6 +33,10 @@ struct bench_opts {
 void bench_init(int argc, char **argv, const char *impl, const char *usage,
                 unsigned int watchdog_s, struct bench_opts *opts);
 
+/* Names the program in bench_fail's messages (bench_init does this for
+ * programs that let it parse their command line). */
+void bench_set_name(const char *argv0);
+
 /* Prints one result line: "name value unit". */
 void bench_metric(const char *name, double value, const char *unit);
 

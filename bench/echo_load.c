@@ -24,8 +24,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
@@ -37,6 +35,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "benchlib.h"
 
 #define MAX_MSG 4096
 #define MAX_EVENTS 512
@@ -67,7 +67,6 @@ struct conn {
   char out[MAX_MSG];
 };
 
-static const char *prog = "echo_load";
 static enum mode mode = ECHO;
 static size_t msg_size = 64;
 static int nconns = 100;
@@ -83,32 +82,6 @@ static uint32_t *lat;       /* latencies in the timed window, in ns */
 static size_t nlat, cap_lat;
 static int timing;          /* in the timed window: record latencies */
 static int stopping;        /* draining: send no new requests */
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2),
-                                                      noreturn));
-
-static void
-fail(const char *fmt, ...)
-{
-  va_list ap;
-
-  fflush(stdout);
-  fprintf(stderr, "%s: ", prog);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  exit(1);
-}
-
-static uint64_t
-now_ns(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* The byte at position j of message seq on connection idx: it differs
  * between neighbouring connections and consecutive messages, so a reply
@@ -145,7 +118,7 @@ set_events(struct conn *c, int out)
   ev.events = EPOLLIN | (out ? EPOLLOUT : 0u);
   ev.data.ptr = c;
   if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
-    fail("epoll_ctl: %s", strerror(errno));
+    bench_fail("epoll_ctl: %s", strerror(errno));
   c->want_out = out;
 }
 
@@ -168,7 +141,7 @@ flush_request(struct conn *c)
       set_events(c, 1);
       return;
     }
-    fail("connection %d: send: %s", c->idx, n < 0 ? strerror(errno) : "0");
+    bench_fail("connection %d: send: %s", c->idx, n < 0 ? strerror(errno) : "0");
   }
   set_events(c, 0);
 }
@@ -186,7 +159,7 @@ start_request(struct conn *c)
       c->out[j] = (char)echo_byte(c->idx, c->seq, j);
   c->sent = c->got = 0;
   c->busy = 1;
-  c->t0 = now_ns();
+  c->t0 = bench_now_ns();
   flush_request(c);
 }
 
@@ -197,7 +170,7 @@ record(uint64_t ns)
     size_t cap = cap_lat ? cap_lat * 2 : 1u << 16;
     uint32_t *p = realloc(lat, cap * sizeof *p);
     if (!p)
-      fail("out of memory");
+      bench_fail("out of memory");
     lat = p;
     cap_lat = cap;
   }
@@ -220,7 +193,7 @@ on_readable(struct conn *c)
       /* Bytes nobody asked for: a broken server. */
       n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
       if (n > 0)
-        fail("connection %d: %zd unexpected bytes", c->idx, n);
+        bench_fail("connection %d: %zd unexpected bytes", c->idx, n);
       return;
     }
     n = recv(c->fd, buf, want, MSG_DONTWAIT);
@@ -229,7 +202,7 @@ on_readable(struct conn *c)
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
       return;
     if (n <= 0)
-      fail("connection %d: %s after %zu of %zu reply bytes (message %u)",
+      bench_fail("connection %d: %s after %zu of %zu reply bytes (message %u)",
            c->idx, n < 0 ? strerror(errno) : "end of stream", c->got, len,
            c->seq);
     for (j = 0; j < (size_t)n; ++j) {
@@ -238,7 +211,7 @@ on_readable(struct conn *c)
                                ? (unsigned char)http_response[at]
                                : echo_byte(c->idx, c->seq, at);
       if (buf[j] != expect)
-        fail("connection %d: reply byte %zu of message %u is 0x%02x, "
+        bench_fail("connection %d: reply byte %zu of message %u is 0x%02x, "
              "not 0x%02x", c->idx, at, c->seq, buf[j], expect);
     }
     c->got += (size_t)n;
@@ -250,7 +223,7 @@ on_readable(struct conn *c)
     if (c->seq == 1)
       ++warmed;
     if (timing)
-      record(now_ns() - c->t0);
+      record(bench_now_ns() - c->t0);
     if (!stopping)
       start_request(c);
     /* The next reply cannot be there yet: no point in asking. */
@@ -266,7 +239,7 @@ pump(uint64_t until, int drain)
   struct epoll_event ev[MAX_EVENTS];
 
   for (;;) {
-    uint64_t t = now_ns();
+    uint64_t t = bench_now_ns();
     int n, i, ms, busy = 0;
 
     if (drain) {
@@ -282,7 +255,7 @@ pump(uint64_t until, int drain)
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      fail("epoll_wait: %s", strerror(errno));
+      bench_fail("epoll_wait: %s", strerror(errno));
     }
     for (i = 0; i < n; ++i) {
       struct conn *c = ev[i].data.ptr;
@@ -363,21 +336,17 @@ static void
 open_conns(void)
 {
   struct sockaddr_in sa;
-  struct rlimit rl;
   int i;
 
   /* Each connection is one descriptor here (and one in the server). */
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    (void)setrlimit(RLIMIT_NOFILE, &rl);
-  }
+  (void)bench_raise_nofile();
   memset(&sa, 0, sizeof sa);
   sa.sin_family = AF_INET;
   sa.sin_port = htons((uint16_t)port);
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   conns = calloc((size_t)nconns, sizeof *conns);
   if (!conns)
-    fail("out of memory");
+    bench_fail("out of memory");
   for (i = 0; i < nconns; ++i) {
     struct conn *c = &conns[i];
     struct epoll_event ev;
@@ -386,18 +355,17 @@ open_conns(void)
     c->idx = i;
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c->fd < 0)
-      fail("socket (connection %d): %s", i, strerror(errno));
+      bench_fail("socket (connection %d): %s", i, strerror(errno));
     while (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) < 0)
       if (errno != EINTR)
-        fail("connect to 127.0.0.1:%d (connection %d): %s", port, i,
+        bench_fail("connect to 127.0.0.1:%d (connection %d): %s", port, i,
              strerror(errno));
     (void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK) < 0)
-      fail("fcntl: %s", strerror(errno));
+    bench_set_nonblock(c->fd);
     ev.events = EPOLLIN;
     ev.data.ptr = c;
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
-      fail("epoll_ctl: %s", strerror(errno));
+      bench_fail("epoll_ctl: %s", strerror(errno));
   }
 }
 
@@ -416,7 +384,7 @@ usage(int status)
          "      connection has had a reply\n"
          "  -P  the server's pid: also report its CPU time per round trip\n"
          "  -n  metric name prefix (default \"echo\")\n",
-         prog, MAX_MSG);
+         "echo_load", MAX_MSG);
   exit(status);
 }
 
@@ -428,6 +396,7 @@ main(int argc, char **argv)
   long trips0, trips;
   int opt, i;
 
+  bench_set_name(argv[0]);
   while ((opt = getopt(argc, argv, "p:c:m:s:d:w:P:n:h")) != -1) {
     switch (opt) {
     case 'p': port = atoi(optarg); break;
@@ -460,21 +429,21 @@ main(int argc, char **argv)
   setvbuf(stdout, NULL, _IOLBF, 0);
   epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0)
-    fail("epoll_create1: %s", strerror(errno));
+    bench_fail("epoll_create1: %s", strerror(errno));
 
-  t = now_ns();
+  t = bench_now_ns();
   open_conns();
   printf("# %d connections, %s, connected in %.1f ms\n", nconns,
-         mode == HTTP ? "HTTP/1.1 keep-alive GET" : "echo", (now_ns() - t) / 1e6);
-  t = now_ns();
+         mode == HTTP ? "HTTP/1.1 keep-alive GET" : "echo", (bench_now_ns() - t) / 1e6);
+  t = bench_now_ns();
   for (i = 0; i < nconns; ++i)
     start_request(&conns[i]);
   pump(t + (uint64_t)(warmup * 1e9), 0);
   while (warmed < nconns) {
-    if (now_ns() - t > (uint64_t)(WARMUP_LIMIT_S * 1e9))
-      fail("only %d of %d connections got a reply within %.0f s", warmed,
+    if (bench_now_ns() - t > (uint64_t)(WARMUP_LIMIT_S * 1e9))
+      bench_fail("only %d of %d connections got a reply within %.0f s", warmed,
            nconns, WARMUP_LIMIT_S);
-    pump(now_ns() + 10000000u, 0);
+    pump(bench_now_ns() + 10000000u, 0);
   }
 
   /* The timed window. */
@@ -482,9 +451,9 @@ main(int argc, char **argv)
   cli0 = self_cpu();
   trips0 = done_all;
   timing = 1;
-  t_start = now_ns();
+  t_start = bench_now_ns();
   pump(t_start + (uint64_t)(duration * 1e9), 0);
-  t_end = now_ns();
+  t_end = bench_now_ns();
   timing = 0;
   trips = done_all - trips0;
   cli1 = self_cpu();
@@ -494,7 +463,7 @@ main(int argc, char **argv)
   pump(t_end + (uint64_t)(DRAIN_LIMIT_S * 1e9), 1);
   for (i = 0; i < nconns; ++i)
     if (conns[i].busy)
-      fail("connection %d: no reply to the last request within %.0f s", i,
+      bench_fail("connection %d: no reply to the last request within %.0f s", i,
            DRAIN_LIMIT_S);
   for (i = 0; i < nconns; ++i)
     close(conns[i].fd);

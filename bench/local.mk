@@ -82,7 +82,7 @@ endif
 # The Ruby scheduler benchmark's load generator: plain epoll, no library.
 if BACKEND_EPOLL
 EXTRA_PROGRAMS += bench/echo_load
-bench_echo_load_SOURCES = bench/echo_load.c
+bench_echo_load_SOURCES = bench/echo_load.c $(BENCH_LIB)
 CLEANFILES += bench/echo_load$(EXEEXT)
 endif
 
