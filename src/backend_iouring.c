@@ -526,13 +526,12 @@ iouring_wait(struct ev_loop *loop, ev_tstamp timeout)
                             IORING_ENTER_GETEVENTS, NULL, 0);
   }
 
-  /* Rounded up: waking before a timer is due would only cost a turn. */
-  st->ts.tv_sec = (int64_t)timeout;
-  st->ts.tv_nsec =
-      (long long)((timeout - (ev_tstamp)st->ts.tv_sec) * 1e9 + 0.999);
-  if (st->ts.tv_nsec >= 1000000000) {
-    ++st->ts.tv_sec;
-    st->ts.tv_nsec -= 1000000000;
+  {
+    struct timespec ts;
+
+    evix__timeout_ts(timeout, &ts);
+    st->ts.tv_sec = (int64_t)ts.tv_sec;
+    st->ts.tv_nsec = (long long)ts.tv_nsec;
   }
   if (st->features & IORING_FEAT_EXT_ARG) {
     st->arg.ts = (uint64_t)(uintptr_t)&st->ts;
