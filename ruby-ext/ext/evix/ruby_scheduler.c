@@ -259,35 +259,39 @@ stop_watchers(struct ev_loop *loop, evix_sched_wait_t *w)
       ev_io_stop(loop, &w->fds[i].io);
 }
 
+/* One of w's io watchers fired (and has stopped itself): the wait is over
+ * unless something else already ended it. */
 static void
-io_cb(struct ev_loop *loop, ev_io *io, int revents)
+io_fired(struct ev_loop *loop, evix_sched_wait_t *w)
 {
-  evix_sched_wait_t *w = io->data;
-
-  ev_io_stop(loop, io);
   if (w->state != EVIX_WS_WAITING)
     return;
-  w->revents = revents;
   if (ev_is_active(&w->timer))
     ev_timer_stop(loop, &w->timer);
   wake(w);
 }
 
 static void
+io_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+  evix_sched_wait_t *w = io->data;
+
+  ev_io_stop(loop, io);
+  if (w->state == EVIX_WS_WAITING)
+    w->revents = revents;
+  io_fired(loop, w);
+}
+
+static void
 fd_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
   evix_sched_fdwait_t *f = io->data;
-  evix_sched_wait_t *w = f->w;
 
   /* Every fd that fires in this iteration is recorded, not only the
    * first: io_select reports them all. */
   ev_io_stop(loop, io);
   f->revents |= revents;
-  if (w->state != EVIX_WS_WAITING)
-    return;
-  if (ev_is_active(&w->timer))
-    ev_timer_stop(loop, &w->timer);
-  wake(w);
+  io_fired(loop, f->w);
 }
 
 static void
