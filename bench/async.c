@@ -19,10 +19,9 @@
  *
  * Each measurement times a few batches and reports the median batch.
  */
-#include <ev.h>
 #include <pthread.h>
 
-#include "benchlib.h"
+#include "bench_ev.h"
 
 /* Room for the batch timings of one measurement. */
 #define MAX_BATCHES 16
@@ -32,16 +31,6 @@ pthread_check(int err, const char *what)
 {
   if (err != 0)
     bench_fail("%s failed (error %d)", what, err);
-}
-
-static struct ev_loop *
-new_loop(void)
-{
-  struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-
-  if (loop == NULL)
-    bench_fail("ev_loop_new failed");
-  return loop;
 }
 
 /* ---- a send while one is pending ----------------------------------------- */
@@ -58,7 +47,7 @@ never_cb(struct ev_loop *loop, ev_async *w, int revents)
 static void
 bench_send_pending(long sends, int batches)
 {
-  struct ev_loop *loop = new_loop();
+  struct ev_loop *loop = bench_loop_new();
   ev_async w;
   double ns[MAX_BATCHES];
   int b;
@@ -163,7 +152,7 @@ bench_flood(long sends, int batches, const int *cpus, int ncpus)
   pthread_t loop_t, send_t;
   long total = sends * batches;
 
-  f.loop = new_loop();
+  f.loop = bench_loop_new();
   f.sends = sends;
   f.batches = batches;
   /* A flood is two CPUs working at once; with one CPU the threads merely
@@ -281,7 +270,7 @@ static void
 player_init(struct player *p, struct pingpong *pp, int cpu,
             void (*cb)(struct ev_loop *, ev_async *, int))
 {
-  p->loop = new_loop();
+  p->loop = bench_loop_new();
   p->cpu = cpu;
   ev_async_init(&p->wake, cb);
   p->wake.data = pp;

@@ -8,7 +8,7 @@
 ## does the same for the ev_async programs.  bench/run.sh runs them
 ## alternately and prints the table; see bench/README.md.
 
-BENCH_LIB = bench/benchlib.c bench/benchlib.h
+BENCH_LIB = bench/benchlib.c bench/benchlib.h bench/bench_ev.h
 BENCH_EVIX_CPPFLAGS = -I$(top_srcdir)/include
 BENCH_EVIX_LIBS = libevix.la -lm
 BENCH_LIBEV_CPPFLAGS = -DEVIX_BENCH_LIBEV

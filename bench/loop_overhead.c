@@ -10,10 +10,9 @@
  * includes one non-blocking poll of the backend, a system call that sets
  * a floor under all of these numbers.
  */
-#include <ev.h>
 #include <stddef.h>
 
-#include "benchlib.h"
+#include "bench_ev.h"
 
 static long iterations, limit;
 static ev_idle idle_w;
@@ -49,20 +48,10 @@ check_cb(struct ev_loop *loop, ev_check *w, int revents)
   (void)revents;
 }
 
-static struct ev_loop *
-new_loop(void)
-{
-  struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-
-  if (loop == NULL)
-    bench_fail("ev_loop_new failed");
-  return loop;
-}
-
 static void
 bench_nowait(long count)
 {
-  struct ev_loop *loop = new_loop();
+  struct ev_loop *loop = bench_loop_new();
   uint64_t t0, t1;
   long i;
 
@@ -81,7 +70,7 @@ bench_nowait(long count)
 static void
 bench_idle(long count, int with_hooks)
 {
-  struct ev_loop *loop = new_loop();
+  struct ev_loop *loop = bench_loop_new();
   uint64_t t0, t1;
   int pass;
 
@@ -114,10 +103,10 @@ bench_new_destroy(long count)
   uint64_t t0, t1;
   long i;
 
-  ev_loop_destroy(new_loop()); /* warm-up: first-use costs */
+  ev_loop_destroy(bench_loop_new()); /* warm-up: first-use costs */
   t0 = bench_now_ns();
   for (i = 0; i < count; i++)
-    ev_loop_destroy(new_loop());
+    ev_loop_destroy(bench_loop_new());
   t1 = bench_now_ns();
   bench_metric("loop_new_destroy", (double)(t1 - t0) / (double)count,
                "ns/loop");
@@ -133,11 +122,7 @@ main(int argc, char **argv)
              "Loop overhead: empty and idle iterations (ns per iteration),\n"
              "loop create+destroy (ns per pair).",
              60, &opts);
-  {
-    struct ev_loop *probe = new_loop();
-    bench_note("backend %s", bench_backend_name(ev_backend(probe)));
-    ev_loop_destroy(probe);
-  }
+  bench_note_backend();
   iters = opts.quick ? 50000 : 500000;
   bench_nowait(iters);
   bench_idle(iters, 0);

@@ -9,10 +9,9 @@
  * ev_timer_again() on each event as a server does for idle connections,
  * which adds a timer-heap update to every event.
  */
-#include <ev.h>
 #include <stdlib.h>
 
-#include "benchlib.h"
+#include "bench_ev.h"
 
 /* Idle timeouts are long enough never to expire during a pass; a little
  * jitter keeps the heap from holding identical keys. */
@@ -119,18 +118,13 @@ main(int argc, char **argv)
 {
   struct bench_opts opts;
   struct ring_case cases[16];
-  struct ev_loop *probe;
   int ncases, with_timers, k;
 
   bench_init(argc, argv, BENCH_IMPL,
              "Pipe-ring io dispatch cost, without and with a re-armed\n"
              "idle timer per pipe; prints ns per event.",
              120, &opts);
-  probe = ev_loop_new(EVFLAG_AUTO);
-  if (probe == NULL)
-    bench_fail("ev_loop_new failed");
-  bench_note("backend %s", bench_backend_name(ev_backend(probe)));
-  ev_loop_destroy(probe);
+  bench_note_backend();
 
   /* 64 descriptors are left for stdio and the loop's own. */
   ncases = ring_cases(&opts, 64, cases, 16);

@@ -20,7 +20,6 @@
 #define _GNU_SOURCE 1
 #endif
 
-#include <ev.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -30,7 +29,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "benchlib.h"
+#include "bench_ev.h"
 
 #define CONNS 100
 #define MSG 64
@@ -245,7 +244,6 @@ int
 main(int argc, char **argv)
 {
   struct bench_opts opts;
-  struct ev_loop *probe;
   long count;
   int v;
 
@@ -253,11 +251,7 @@ main(int argc, char **argv)
              "TCP echo over 100 connections on 127.0.0.1, client and\n"
              "server in one loop; prints ns per round trip.",
              120, &opts);
-  probe = ev_loop_new(EVFLAG_AUTO);
-  if (probe == NULL)
-    bench_fail("ev_loop_new failed");
-  bench_note("backend %s", bench_backend_name(ev_backend(probe)));
-  ev_loop_destroy(probe);
+  bench_note_backend();
 
   count = opts.quick ? 10000 : 100000;
   for (v = PLAIN; v <= WWATCH; v++) {
